@@ -1,0 +1,1 @@
+"""Chip descriptions (one TOML file per chip), installed as spikemem.hardware."""

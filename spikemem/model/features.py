@@ -1,0 +1,71 @@
+"""The features a network uses, by name. Targets declare which they support
+(capabilities are data); compile refuses a network using a feature its target lacks."""
+from __future__ import annotations
+
+import numpy as np
+
+from .sources import InputSource, PoissonSource, SpikeTimesSource
+
+#: every feature name with a one-line meaning (the docs table is generated from this)
+FEATURES = {
+    "lif": "leaky integrate-and-fire neurons (finite tau_mem)",
+    "if": "integrate-and-fire neurons (tau_mem = inf)",
+    "tau_syn_zero": "instantaneous synaptic current (tau_syn = 0)",
+    "multi_receptor": "several current receptors with their own tau_syn",
+    "reset_zero": "reset to v_reset after a spike",
+    "reset_subtract": "reset by subtracting v_th",
+    "refractory": "refractory period > 0 steps",
+    "bias": "constant bias input (scalar or per neuron)",
+    "v_init": "non-zero initial membrane potential",
+    "delay_1": "synaptic delay of one step",
+    "delays": "delays > 1 step, uniform per projection",
+    "per_synapse_delays": "a delay per synapse",
+    "dense": "dense projections",
+    "sparse": "sparse projections",
+    "input_source": "spikes given at run time",
+    "poisson_source": "seeded Poisson sources",
+    "spike_times_source": "spike-time list sources",
+    "plasticity": "plasticity rules (traces and sum-of-products dw)",
+    "batch": "several independent trials in one run",
+    "record_v": "recording the membrane potential",
+    "record_i": "recording the synaptic current",
+}
+
+
+def network_features(net, batched: bool = False) -> set[str]:
+    """The feature names `net` uses (plus 'batch' if batched)."""
+    used: set[str] = set()
+    for p in net.populations.values():
+        m = p.model
+        used.add("if" if m.is_if else "lif")
+        used.add(f"reset_{m.reset}")
+        if len(m.receptors) > 1:
+            used.add("multi_receptor")
+        if any(tau == 0 for _, tau in m.receptors):
+            used.add("tau_syn_zero")
+        if m.refractory > 0:
+            used.add("refractory")
+        if np.any(p.bias != 0):
+            used.add("bias")
+        if np.any(p.v_init != 0):
+            used.add("v_init")
+    kinds = {InputSource: "input_source", PoissonSource: "poisson_source",
+             SpikeTimesSource: "spike_times_source"}
+    for s in net.sources.values():
+        used.add(kinds[type(s)])
+    for pr in net.projections.values():
+        used.add("sparse" if pr.is_sparse else "dense")
+        if pr.uniform_delay is None:
+            used.add("per_synapse_delays")
+        elif pr.uniform_delay > 1:
+            used.add("delays")
+        else:
+            used.add("delay_1")
+        if pr.plasticity is not None:
+            used.add("plasticity")
+    for probe in net.probes:
+        if probe.variable in ("v", "i"):
+            used.add(f"record_{probe.variable}")
+    if batched:
+        used.add("batch")
+    return used

@@ -1,0 +1,58 @@
+"""Built-in example networks, by name (the CLI's MODEL argument accepts these names)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .model import LIF, FixedProbability, Network
+
+
+def cuba(n: int = 4000, dt: float = 0.1, p: float = 0.02, seed: int = 0) -> Network:
+    """Brian2's CUBA benchmark network in spikemem's semantics (Vogels & Abbott 2005).
+
+    Brian2's script: tau_m 20 ms, tau_e 5 ms, tau_i 10 ms, V_t -50 mV, V_r -60 mV,
+    E_l -49 mV, refractory 5 ms, w_e 1.62 mV, w_i -9 mV, 80/20 exc/inh, p = 2%.
+    Here v is measured from V_r (so v_reset = 0, v_th = 10 mV); the leak towards E_l is the
+    bias (1 - beta) * 11 mV; a current jump w becomes w * dt / tau_m per step, which gives
+    the same total depolarisation per spike as Brian2's dv/dt = (g_e + g_i) / tau_m.
+    """
+    tau_m, tau_e, tau_i = 20.0, 5.0, 10.0
+    beta = math.exp(-dt / tau_m)
+    model = LIF(tau_mem=tau_m, tau_syn={"exc": tau_e, "inh": tau_i}, v_th=10.0, v_reset=0.0,
+                reset="zero", refractory=round(5.0 / dt), bias=(1 - beta) * 11.0)
+    rng = np.random.default_rng(seed)
+    n_exc = int(n * 0.8)
+    net = Network(dt=dt)
+    net.population("exc", n_exc, model, v_init=rng.uniform(0, 10.0, n_exc))
+    net.population("inh", n - n_exc, model, v_init=rng.uniform(0, 10.0, n - n_exc))
+    w_e, w_i = 1.62 * dt / tau_m, -9.0 * dt / tau_m
+    for k, (pre, w, rec) in enumerate([("exc", w_e, "exc"), ("inh", w_i, "inh")]):
+        for post in ("exc", "inh"):
+            net.connect(pre, post, FixedProbability(p=p, weight=w, seed=seed + 1 + 2 * k +
+                                                    (post == "inh")), receptor=rec)
+    net.record("exc", "spikes")
+    net.record("inh", "spikes")
+    return net
+
+
+def demo(seed: int = 0) -> Network:
+    """A small network for `spikemem demo`: 50 Poisson inputs driving 100 excitatory and
+    25 inhibitory LIF neurons with recurrent inhibition (dt 1 ms)."""
+    rng = np.random.default_rng(seed)
+    net = Network(dt=1.0)
+    net.poisson("input", 50, rate_hz=20.0, seed=seed)
+    lif = LIF(tau_mem=20.0, tau_syn={"exc": 5.0, "inh": 10.0}, v_th=1.0, refractory=2)
+    net.population("exc", 100, lif)
+    net.population("inh", 25, lif)
+    net.connect("input", "exc", FixedProbability(p=0.3, weight=0.25, seed=seed), receptor="exc")
+    net.connect("exc", "inh", FixedProbability(p=0.2, weight=0.3, seed=seed + 1), receptor="exc")
+    net.connect("inh", "exc", FixedProbability(p=0.5, weight=-0.4, seed=seed + 2),
+                receptor="inh", delay=rng.integers(1, 4, (25, 100)))
+    for pop in ("input", "exc", "inh"):
+        net.record(pop, "spikes")
+    net.record("exc", "v")
+    return net
+
+
+BUILTIN = {"cuba": cuba, "demo": demo}
