@@ -5,6 +5,7 @@
     ...
     res = sm.compile(net, target="numpy").run(300, inputs={"in": x})
 """
+from . import export
 from .errors import MappingError, ModelError, ModelFileError, UnsupportedFeatureError
 from .model import (IF, LIF, AllToAll, FixedFanIn, FixedProbability, Network, Normal, OneToOne,
                     PlasticityRule, Term, Trace, Uniform, anti_hebbian, oja, pair_stdp)
@@ -13,7 +14,24 @@ from .targets import Result, compile, targets
 
 __version__ = "0.1.0"
 
+#: attributes whose modules import heavy packages (torch, nir): loaded on first use
+_LAZY = {
+    "torch": ("spikemem.torch", None),
+    "map": ("spikemem.hal.mapping", "map_network"),
+    "import_nir": ("spikemem.interop.nir_import", "import_nir"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(module)
+        return mod if attr is None else getattr(mod, attr)
+    raise AttributeError(f"module 'spikemem' has no attribute {name!r}")
+
+
 __all__ = ["IF", "LIF", "AllToAll", "FixedFanIn", "FixedProbability", "Network", "Normal",
            "OneToOne", "PlasticityRule", "Term", "Trace", "Uniform", "anti_hebbian", "oja",
-           "pair_stdp", "load", "Result", "compile", "targets", "ModelError", "ModelFileError",
-           "MappingError", "UnsupportedFeatureError", "__version__"]
+           "pair_stdp", "load", "Result", "compile", "targets", "export", "ModelError",
+           "ModelFileError", "MappingError", "UnsupportedFeatureError", "__version__"]

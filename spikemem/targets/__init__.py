@@ -6,7 +6,7 @@ import importlib
 from ..errors import ModelError, UnsupportedFeatureError
 from ..model.features import FEATURES, network_features
 from ..model.network import Network
-from .base import Result, Simulation, TargetSpec, Tolerance
+from .base import Result, Simulation, TargetSpec, Tolerance, Variant
 
 #: target name -> module (relative to spikemem.targets) defining SPEC and compile_network
 TARGET_MODULES = {
@@ -56,5 +56,5 @@ def compile(net: Network, target: str = "numpy", seed: int = 0, **options) -> Si
     return module.compile_network(net, seed=seed, **options)
 
 
-__all__ = ["Result", "Simulation", "TargetSpec", "Tolerance", "compile", "spec", "all_specs",
+__all__ = ["Result", "Simulation", "TargetSpec", "Tolerance", "Variant", "compile", "spec", "all_specs",
            "targets", "missing_features", "TARGET_MODULES"]

@@ -37,16 +37,29 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One way to run a target in the conformance suite: compile options and how exact it is
+    (tolerance None means identical spikes and weights to the numpy target)."""
+
+    label: str
+    options: dict = field(default_factory=dict)
+    tolerance: Tolerance | None = None
+
+
+@dataclass(frozen=True)
 class TargetSpec:
-    """A target's declared facts: name, what it needs, what it can express, how exact it is."""
+    """A target's declared facts: name, what it needs, what it can express, how exact it is.
+
+    options: compile option name -> one-line description.
+    variants: the option sets the conformance suite runs, each exact or with a tolerance.
+    """
 
     name: str
     description: str
     requires: tuple[str, ...]
     capabilities: frozenset
-    exact: bool = True
-    tolerance: Tolerance | None = None
     options: dict = field(default_factory=dict)
+    variants: tuple = (Variant("default"),)
 
     def available(self) -> bool:
         return all(importlib.util.find_spec(m) is not None for m in self.requires)

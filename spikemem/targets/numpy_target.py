@@ -19,7 +19,6 @@ SPEC = TargetSpec(
     description="reference simulator in numpy/scipy (float64, exact)",
     requires=("numpy", "scipy"),
     capabilities=frozenset(FEATURES),
-    exact=True,
 )
 
 
