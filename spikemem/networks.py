@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .model import LIF, FixedProbability, Network
+from .model import LIF, FixedProbability, Network, Normal
 
 
 def cuba(n: int = 4000, dt: float = 0.1, p: float = 0.02, seed: int = 0) -> Network:
@@ -45,9 +45,12 @@ def demo(seed: int = 0) -> Network:
     lif = LIF(tau_mem=20.0, tau_syn={"exc": 5.0, "inh": 10.0}, v_th=1.0, refractory=2)
     net.population("exc", 100, lif)
     net.population("inh", 25, lif)
-    net.connect("input", "exc", FixedProbability(p=0.3, weight=0.25, seed=seed), receptor="exc")
-    net.connect("exc", "inh", FixedProbability(p=0.2, weight=0.3, seed=seed + 1), receptor="exc")
-    net.connect("inh", "exc", FixedProbability(p=0.5, weight=-0.4, seed=seed + 2),
+    net.connect("input", "exc", FixedProbability(p=0.3, weight=Normal(0.06, 0.02), seed=seed),
+                receptor="exc")
+    net.connect("exc", "exc", FixedProbability(p=0.1, weight=0.02, seed=seed + 3),
+                receptor="exc", delay=2)
+    net.connect("exc", "inh", FixedProbability(p=0.2, weight=0.08, seed=seed + 1), receptor="exc")
+    net.connect("inh", "exc", FixedProbability(p=0.5, weight=-0.05, seed=seed + 2),
                 receptor="inh", delay=rng.integers(1, 4, (25, 100)))
     for pop in ("input", "exc", "inh"):
         net.record(pop, "spikes")

@@ -27,33 +27,50 @@ def compile_network(net, seed: int = 0):
 
 
 class _Table:
-    """Synapses grouped by presynaptic index (CSR): targets[start[j]:start[j+1]] for pre j."""
+    """Synapses grouped by presynaptic index (CSR): target[start[j]:start[j + 1]] and
+    weight[...] are the flat target slots and weights of the synapses leaving pre index j."""
+
+    FEW = 48  # up to this many spiking indices, gather by slicing
 
     def __init__(self, n_pre: int, pre, target, weight):
-        order = np.argsort(pre, kind="stable")
+        if pre.size and np.any(pre[1:] < pre[:-1]):
+            order = np.argsort(pre, kind="stable")
+            target, weight = target[order], weight[order]
         self.start = np.zeros(n_pre + 1, dtype=np.int64)
         np.cumsum(np.bincount(pre, minlength=n_pre), out=self.start[1:])
-        self.target = np.ascontiguousarray(target[order], dtype=np.int64)
-        self.weight = np.ascontiguousarray(weight[order], dtype=np.float64)
-        self.order = order
+        index_type = np.int32 if target.size == 0 or target.max() < 2**31 - 1 else np.int64
+        self.target = np.ascontiguousarray(target, dtype=index_type)
+        self.weight = np.ascontiguousarray(weight, dtype=np.float64)
+        self.start_list = self.start.tolist()
 
-    def synapses_of(self, pre_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(positions, counts): positions of all synapses leaving the given presynaptic
-        indices, in order, and how many leave each index."""
+    def gather(self, pre_index: np.ndarray):
+        """(target, weight, count) of all synapses leaving the given presynaptic indices, in
+        order; count[k] synapses leave pre_index[k]."""
+        if pre_index.size <= self.FEW:
+            # a handful of spikes (the usual case): slicing beats vectorised index arithmetic
+            bounds, js = self.start_list, pre_index.tolist()
+            lo = [bounds[j] for j in js]
+            hi = [bounds[j + 1] for j in js]
+            count = np.subtract(hi, lo, dtype=np.int64) if js else np.zeros(0, np.int64)
+            if not js:
+                return self.target[:0], self.weight[:0], count
+            return (np.concatenate([self.target[a:b] for a, b in zip(lo, hi)]),
+                    np.concatenate([self.weight[a:b] for a, b in zip(lo, hi)]), count)
         first = self.start[pre_index]
         count = self.start[pre_index + 1] - first
         ends = np.cumsum(count)
         total = int(ends[-1]) if ends.size else 0
         if total == 0:
-            return np.zeros(0, dtype=np.int64), count
-        # a run of +1 steps inside each range, jumping to the next range's first position
+            return self.target[:0], self.weight[:0], count
+        # positions: runs of +1 inside each range, jumping to the next range's first synapse
         step = np.ones(total, dtype=np.int64)
         nonempty = count > 0
         heads = (ends - count)[nonempty]
         starts = first[nonempty]
         step[heads[1:]] = starts[1:] - (starts[:-1] + count[nonempty][:-1]) + 1
         step[0] = starts[0]
-        return np.cumsum(step), count
+        pos = np.cumsum(step)
+        return self.target[pos], self.weight[pos], count
 
 
 class _Plastic:
@@ -88,8 +105,7 @@ class _Plastic:
         b_idx, j_idx = np.nonzero(pre_spikes)
         if j_idx.size == 0:
             return
-        pos, counts = self.table.synapses_of(j_idx)
-        syn = self.table.target[pos]
+        syn, _, counts = self.table.gather(j_idx)
         trial = np.repeat(b_idx, counts)
         np.add.at(current.reshape(-1), trial * current.shape[1] + self.slot[syn],
                   self.w[trial, syn])
@@ -300,12 +316,11 @@ class NumpySimulation(Simulation):
                 b_idx, j_idx = np.nonzero(g)
             if j_idx.size:
                 for d, table in self.tables.items():
-                    pos, counts_per = table.synapses_of(j_idx)
-                    if pos.size:
-                        flat = table.target[pos]
+                    flat, weight, counts_per = table.gather(j_idx)
+                    if flat.size:
                         if batch > 1:
                             flat = flat + np.repeat(b_idx, counts_per) * width
-                        np.add.at(buf[(t + d) % self.ring].reshape(-1), flat, table.weight[pos])
+                        np.add.at(buf[(t + d) % self.ring].reshape(-1), flat, weight)
             for name in out_spikes:
                 out_spikes[name][k] = g[:, spike_views[name]]
             for name in counts:
