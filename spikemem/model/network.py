@@ -97,9 +97,11 @@ class Projection:
             pre = np.repeat(np.arange(n_pre), n_post)
             post = np.tile(np.arange(n_post), n_pre)
             val = self.weights.ravel()
-        delay = np.broadcast_to(np.asarray(self.delay).ravel() if np.ndim(self.delay) else
-                                self.delay, val.shape)
-        return pre, post, val, delay.astype(np.int64)
+        if np.ndim(self.delay) == 0:
+            delay = np.broadcast_to(np.int64(self.delay), val.shape)  # a view, no copy
+        else:
+            delay = np.asarray(self.delay, dtype=np.int64).ravel()
+        return pre, post, val, delay
 
     def dense_weights(self) -> np.ndarray:
         return self.weights.toarray() if self.is_sparse else np.asarray(self.weights)

@@ -40,7 +40,7 @@ class _Table:
         np.cumsum(np.bincount(pre, minlength=n_pre), out=self.start[1:])
         index_type = np.int32 if target.size == 0 or target.max() < 2**31 - 1 else np.int64
         self.target = np.ascontiguousarray(target, dtype=index_type)
-        self.weight = np.ascontiguousarray(weight, dtype=np.float64)
+        self.weight = np.array(weight, dtype=np.float64)  # a copy: the network may change later
         self.start_list = self.start.tolist()
 
     def gather(self, pre_index: np.ndarray):
@@ -214,15 +214,18 @@ class NumpySimulation(Simulation):
                                              post_off, n, r, net.dt))
                 continue
             pre, post, w, d = proj.synapses()
-            slot = r * n + post_off + post
-            pre_g = self.offset[proj.pre] + pre
-            for delay in np.unique(d):
-                sel = d == delay
-                static.setdefault(int(delay), []).append((pre_g[sel], slot[sel], w[sel]))
-        self.tables = {d: _Table(self.n_total, np.concatenate([p for p, _, _ in parts]),
-                                 np.concatenate([s for _, s, _ in parts]),
-                                 np.concatenate([w for _, _, w in parts]))
-                       for d, parts in sorted(static.items())}
+            slot = post + (r * n + post_off)
+            pre += self.offset[proj.pre]
+            groups = [proj.uniform_delay] if proj.uniform_delay is not None else np.unique(d)
+            for delay in groups:
+                sel = slice(None) if proj.uniform_delay is not None else d == delay
+                static.setdefault(int(delay), []).append((pre[sel], slot[sel], w[sel]))
+            del pre, post, w, d, slot
+        self.tables = {}
+        for d, parts in sorted(static.items()):
+            pre, slot, w = parts[0] if len(parts) == 1 else map(np.concatenate, zip(*parts))
+            parts.clear()
+            self.tables[d] = _Table(self.n_total, pre, slot, w)
         delays = list(self.tables) + [p.delay for p in self.plastic]
         self.ring = max(delays, default=1) + 1
 
