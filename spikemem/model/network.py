@@ -210,7 +210,10 @@ class Network:
                              f"population {post_node.name!r}; use one of {post_node.receptors}")
         shape = (pre_node.n, post_node.n)
         if isinstance(weights, Connector):
-            weights = weights.build(*shape)
+            try:
+                weights = weights.build(*shape)
+            except ModelError as e:
+                raise ModelError(f"projection {name!r}: {e}") from None
         w = _clean_weights(weights, shape, name)
         d = _clean_delay(delay, w, name)
         if plasticity is not None:
@@ -287,7 +290,8 @@ def _clean_weights(weights, shape, name):
         w.sum_duplicates()
         w.sort_indices()
         if not np.all(np.isfinite(w.data)):
-            raise ModelError(f"projection {name!r}: weights contain NaN or inf")
+            raise ModelError(f"projection {name!r}: weights contain NaN or inf; replace them with "
+                             "finite values (e.g. np.nan_to_num)")
         return w
     try:
         arr = np.asarray(weights, dtype=np.float64)
@@ -301,7 +305,8 @@ def _clean_weights(weights, shape, name):
         raise ModelError(f"projection {name!r}: weights have shape {arr.shape}, expected "
                          f"(n_pre, n_post) = {shape}")
     if not np.all(np.isfinite(arr)):
-        raise ModelError(f"projection {name!r}: weights contain NaN or inf")
+        raise ModelError(f"projection {name!r}: weights contain NaN or inf; replace them with "
+                         "finite values (e.g. np.nan_to_num)")
     return arr.copy()
 
 
@@ -332,11 +337,14 @@ def _clean_delay(delay, w, name):
             d = check_ints(dl.data)
         else:
             arr = np.asarray(delay)
-            if arr.shape != w.shape:
+            if arr.shape == (w.nnz,):  # already one delay per synapse, in CSR order
+                d = check_ints(arr)
+            elif arr.shape != w.shape:
                 raise ModelError(f"projection {name!r}: delays have shape {arr.shape}, expected "
-                                 f"the weights' shape {w.shape}")
-            rows = np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))
-            d = check_ints(arr[rows, w.indices])
+                                 f"the weights' shape {w.shape} or one per synapse ({w.nnz},)")
+            else:
+                rows = np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))
+                d = check_ints(arr[rows, w.indices])
     else:
         arr = np.asarray(delay)
         if arr.shape != w.shape:

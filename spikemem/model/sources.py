@@ -5,6 +5,7 @@ turned into spikes by spikemem itself (source_raster), so seeded runs match.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,8 @@ class PoissonSource(Source):
     """Independent Bernoulli spikes per step with p = rate * dt / 1000 (rate in Hz).
 
     rate_hz: a float or an (n,) array. Draws come from numpy's PCG64 seeded by
-    (compile seed, seed, trial index, run index); trial b of a batched run is the same
-    as trial b run alone.
+    [compile seed, seed, crc32(name), trial index, run index], so two sources differ even with
+    the same seed; an unbatched run draws trial 0.
     """
 
     rate_hz: object = 10.0
@@ -116,7 +117,8 @@ def source_raster(src: Source, t0: int, steps: int, batch: int | None, dt: float
         p = src.probability(dt)
         out = np.empty((b, steps, src.n), dtype=bool)
         for trial in range(b):
-            rng = np.random.Generator(np.random.PCG64([seed, src.seed, trial, run_index]))
+            rng = np.random.Generator(np.random.PCG64([seed, src.seed, zlib.crc32(src.name.encode()),
+                                                       trial, run_index]))
             out[trial] = rng.random((steps, src.n)) < p
         return out
     if isinstance(src, SpikeTimesSource):

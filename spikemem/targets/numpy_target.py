@@ -123,32 +123,19 @@ class _Plastic:
                 x += t.jump * s
         values = {"pre": pre_spikes.astype(np.float64), "post": post_spikes.astype(np.float64),
                   **self.traces}
+        index = {"pre": self.pre, "post": self.post}
         dw = None
         for term in self.rule.terms:
-            pre_part, post_part, w_power = None, None, 0
-            for f in term.factors:
-                if f == "w":
-                    w_power += 1
-                    continue
-                side = self.rule.side_of(f)
-                if side == "pre":
-                    pre_part = values[f] if pre_part is None else pre_part * values[f]
-                else:
-                    post_part = values[f] if post_part is None else post_part * values[f]
-            if (pre_part is not None and not pre_part.any()) or \
-                    (post_part is not None and not post_part.any()):
-                continue
+            sides = [self.rule.side_of(f) for f in term.factors]
+            if any(side != "w" and not values[f].any() for f, side in zip(term.factors, sides)):
+                continue  # a factor is zero everywhere: the term adds nothing this step
             contrib = np.full_like(self.w, term.coef)
-            if pre_part is not None:
-                contrib *= pre_part[:, self.pre]
-            if post_part is not None:
-                contrib *= post_part[:, self.post]
-            for _ in range(w_power):
-                contrib *= self.w
+            for f, side in zip(term.factors, sides):  # left to right, as written
+                contrib *= self.w if side == "w" else values[f][:, index[side]]
             dw = contrib if dw is None else dw + contrib
         if dw is not None:
             self.w += dw
-            np.clip(self.w, self.rule.w_min, self.rule.w_max, out=self.w)
+        np.clip(self.w, self.rule.w_min, self.rule.w_max, out=self.w)
 
     def final_weights(self) -> np.ndarray:
         """(batch, n_pre, n_post) dense or (batch, n_synapses) for sparse projections."""
