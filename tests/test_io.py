@@ -366,3 +366,16 @@ def test_saved_file_mode_follows_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o644
+
+
+def test_auto_named_duplicate_projections_round_trip(tmp_path):
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2)
+    net.connect("in", "p", np.eye(2))
+    net.connect("in", "p", np.ones((2, 2)), delay=3)
+    assert list(net.projections) == ["in->p", "in->p#2"]
+    net.save(tmp_path / "m.npz")
+    back = sm.load(tmp_path / "m.npz")
+    assert list(back.projections) == ["in->p", "in->p#2"]
+    assert back.projections["in->p#2"].delay == 3

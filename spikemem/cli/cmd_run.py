@@ -15,7 +15,8 @@ from ..errors import ModelError
 from ..model.sources import InputSource
 from ..plotting import raster
 from ..targets import compile
-from .common import load_model, write_atomic, write_json
+from ..files import write_atomic, write_json
+from .common import load_model
 
 
 def add_parser(sub):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 def nir(net, **kwargs):
     """The network as a nir.NIRGraph (see docs/interop/nir.md)."""
-    from .nir import export_nir
+    from .to_nir import export_nir
     return export_nir(net, **kwargs)
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ModelError, ModelFileError
+from ..files import atomic_path
 from .neurons import LIF
 from .plasticity import PlasticityRule
 from .sources import InputSource, PoissonSource, SpikeTimesSource
@@ -95,22 +94,8 @@ def save(net, path) -> None:
     """Write `net` to `path` atomically."""
     header, arrays = network_to_arrays(net)
     arrays[HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
 
 
 def load(path):

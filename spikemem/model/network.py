@@ -197,7 +197,7 @@ class Network:
             while name in self.projections:
                 name, k = f"{base}#{k}", k + 1
         else:
-            check_name(name.replace(">", ""), "projection")
+            check_name(name.replace(">", "").replace("#", ""), "projection")
         if name in self.projections:
             raise ModelError(f"projection name {name!r} is already used: choose a different name")
         if receptor is None:

@@ -1,0 +1,247 @@
+"""sm.export.nir: node mapping, dt conversion, refusals, lossy export, files, CLI.
+
+The central check: an independent forward-Euler reader of NIR's equations (below, written
+from the NIR primitive definitions, not from spikemem) that steps the exported graph with the
+graph's dt reproduces the numpy target's spikes.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import spikemem as sm
+from spikemem.cli import main
+
+nir = pytest.importorskip("nir")
+
+
+def rich_network(dt=1.0):
+    """Every feature NIR can express: CubaLIF, LIF, IF, IF with a synapse, two receptors,
+    bias, v_reset, recurrence, sparse weights, uniform and per-synapse delays."""
+    rng = np.random.default_rng(3)
+    net = sm.Network(dt=dt)
+    net.source("in", 6)
+    net.population("a", 5, sm.LIF(tau_mem=20.0, tau_syn=5.0, v_th=1.0),
+                   bias=rng.uniform(0, 0.02, 5))
+    net.population("b", 4, sm.LIF(tau_mem=10.0, tau_syn={"exc": 3.0, "inh": 0.0}, v_th=0.8,
+                                  v_reset=-0.1))
+    net.population("c", 3, sm.IF(tau_syn=0.0, v_th=1.5))
+    net.population("d", 3, sm.IF(tau_syn=4.0, v_th=1.0))
+    net.population("e", 2, sm.LIF(tau_mem=8.0, tau_syn=0.0, v_th=0.5), bias=0.01)
+    net.connect("in", "a", rng.uniform(0, 0.6, (6, 5)))
+    net.connect("a", "a", rng.normal(0, 0.2, (5, 5)))
+    net.connect("a", "b", rng.uniform(0, 0.8, (5, 4)), receptor="exc", delay=3)
+    net.connect("in", "b", sp.random(6, 4, density=0.5, random_state=1, format="csr"),
+                receptor="inh", delay=rng.integers(1, 4, (6, 4)))
+    net.connect("b", "c", rng.uniform(0.1, 1, (4, 3)), delay=rng.integers(1, 3, (4, 3)))
+    net.connect("in", "d", rng.uniform(0, 0.5, (6, 3)))
+    net.connect("d", "e", rng.uniform(0, 1, (3, 2)), name="d_to_e")
+    net.connect("in", "a", rng.uniform(0, 0.2, (6, 5)), name="in_a_2")  # a second in->a
+    for p in "abcde":
+        net.record(p, "spikes")
+    net.record("in", "counts")
+    return net
+
+
+# ---- an independent reader: NIR's equations, forward Euler at dt -------------------------
+def euler_read(graph, dt, inputs, steps):
+    """Spikes (steps, n) of every Input and neuron node. Spikes emitted at step t reach the
+    nodes they feed at step t + 1 (plus Delay nodes); non-spiking nodes act within a step."""
+    nodes, pred = graph.nodes, {k: [] for k in graph.nodes}
+    for a, b in graph.edges:
+        pred[b].append(a)
+    spiking = {k for k, v in nodes.items()
+               if isinstance(v, (nir.Input, nir.LIF, nir.CubaLIF, nir.IF))}
+    hist = {k: [] for k in spiking}
+    state = {k: {} for k in nodes}
+
+    def value(name, t, memo):
+        if (name, t) in memo:
+            return memo[(name, t)]
+        node = nodes[name]
+        if name in spiking:
+            out = hist[name][t - 1].astype(float) if t >= 1 else 0.0
+        elif isinstance(node, nir.Linear):
+            out = node.weight @ total(name, t, memo)
+        elif isinstance(node, nir.Delay):
+            k = np.round(node.delay / dt).astype(int)
+            out = np.array([total(name, t - int(kk), memo)[j] if t - kk >= 0 else 0.0
+                            for j, kk in enumerate(k)])
+        elif isinstance(node, nir.LI):  # tau dy/dt = (v_leak - y) + r x
+            y = state[name].get("y", np.zeros(node.tau.shape))
+            out = y + dt / node.tau * (node.v_leak - y + node.r * total(name, t, memo))
+            state[name]["y"] = out
+        else:
+            raise AssertionError(f"the reader has no rule for {type(node).__name__}")
+        memo[(name, t)] = np.broadcast_to(out, nodes[name].output_type["output"]).astype(float)
+        return memo[(name, t)]
+
+    def total(name, t, memo):
+        return sum(value(p, t, memo) for p in pred[name])
+
+    for t in range(steps):
+        memo = {}
+        new = {}
+        for name in spiking:
+            node = nodes[name]
+            if isinstance(node, nir.Input):
+                new[name] = inputs[name][t]
+                continue
+            st = state[name]
+            v = st.get("v", np.zeros(node.v_threshold.shape))
+            x = total(name, t, memo)
+            if isinstance(node, nir.CubaLIF):  # tau_syn dI/dt = -I + w_in S; tau_mem dv/dt = ..
+                i = st.get("i", np.zeros_like(v))
+                i = i + dt / node.tau_syn * (-i + node.w_in * x)
+                st["i"] = i
+                v = v + dt / node.tau_mem * (node.v_leak - v + node.r * i)
+            elif isinstance(node, nir.LIF):
+                v = v + dt / node.tau * (node.v_leak - v + node.r * x)
+            else:  # IF: dv/dt = R I
+                v = v + dt * node.r * x
+            z = v > node.v_threshold
+            st["v"] = np.where(z, node.v_reset, v)
+            new[name] = z
+        for name, z in new.items():
+            hist[name].append(np.asarray(z, dtype=bool))
+    return {k: np.array(v) for k, v in hist.items()}
+
+
+@pytest.mark.parametrize("dt_s", [None, 1e-4])
+def test_euler_reader_of_the_graph_reproduces_the_numpy_target(dt_s):
+    net = rich_network()
+    steps = 150
+    x = np.random.default_rng(0).random((steps, 6)) < 0.3
+    ref = sm.compile(net).run(steps, inputs={"in": x})
+    graph = sm.export.nir(net, dt=dt_s)
+    assert graph.metadata["dt"] == (dt_s or 1e-3)
+    got = euler_read(graph, graph.metadata["dt"], {"in": x}, steps)
+    for p in "abcde":
+        assert ref.spikes[p].sum() > 10, p
+        np.testing.assert_array_equal(got[p], ref.spikes[p], err_msg=p)
+
+
+def test_node_types_names_and_parameters():
+    net = rich_network(dt=0.5)
+    g = sm.export.nir(net)
+    dt = 0.5e-3
+    kinds = {k: type(v).__name__ for k, v in g.nodes.items()}
+    assert kinds["in"] == "Input" and kinds["a"] == "CubaLIF" and kinds["e"] == "LIF"
+    assert kinds["c"] == "IF" and kinds["d"] == "IF" and kinds["d@syn"] == "LI"
+    assert kinds["b"] == "LIF" and kinds["b@exc"] == "LI" and kinds["b@inh"] == "LI"
+    assert kinds["a->b"] == "Linear" and kinds["a->b@delay"] == "Delay"
+    assert kinds["d_to_e"] == "Linear" and kinds["a@spikes"] == "Output"
+    assert kinds["in->a"] == kinds["in_a_2"] == "Linear"
+    assert {k for k in kinds if kinds[k] == "Linear" and k.startswith("in->b@d")} == \
+        {"in->b@d1", "in->b@d2", "in->b@d3"}
+    a = g.nodes["a"]
+    beta, alpha = math.exp(-0.5 / 20.0), math.exp(-0.5 / 5.0)
+    np.testing.assert_allclose(a.tau_mem, dt / (1 - beta))
+    np.testing.assert_allclose(a.tau_syn, dt / (1 - alpha))
+    np.testing.assert_allclose(a.r * dt / a.tau_mem, 1.0)  # unit gain from I to v
+    np.testing.assert_allclose(a.w_in * dt / a.tau_syn, 1.0)  # unit gain from spikes to I
+    np.testing.assert_allclose(a.v_leak * (1 - beta), net.populations["a"].bias)
+    np.testing.assert_allclose(g.nodes["c"].r, 1 / dt)
+    np.testing.assert_allclose(g.nodes["b"].v_reset, -0.1)
+    np.testing.assert_allclose(g.nodes["a->b@delay"].delay, 2 * dt)  # delay 3: 1 step + 2
+    np.testing.assert_array_equal(g.nodes["a->a"].weight, net.projections["a->a"].weights.T)
+    assert g.nodes["in->b@d2"].metadata == {"projection": "in->b", "sparse": 1}
+    assert g.metadata["spikemem_dt_ms"] == 0.5 and g.metadata["producer"] == "spikemem"
+    assert ("a", "a->a") in g.edges and ("a->a", "a") in g.edges  # recurrence is a cycle
+
+
+REFUSED = {
+    "refractory": (lambda net: net.population("p", 2, sm.LIF(refractory=2)), "refractory"),
+    "subtract": (lambda net: net.population("p", 2, sm.LIF(reset="subtract")), "subtract"),
+    "v_init": (lambda net: net.population("p", 2, sm.LIF(), v_init=0.5), "v_init"),
+    "if_bias": (lambda net: net.population("p", 2, sm.IF(), bias=0.1), "bias"),
+    "poisson": (lambda net: net.poisson("p", 2, 10.0), "poisson"),
+    "spike_times": (lambda net: net.spike_times("p", [[1], [2]]), "spike_times"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_what_nir_cannot_express_is_refused_or_listed(case):
+    add, word = REFUSED[case]
+    net = sm.Network()
+    net.source("in", 2)
+    add(net)
+    with pytest.raises(sm.ModelError, match=f"'p'.*{word}|{word}.*'p'"):
+        sm.export.nir(net)
+    with pytest.warns(UserWarning, match=word):
+        g = sm.export.nir(net, lossy=True)
+    assert "'p'" in g.metadata["dropped"] and word in g.metadata["dropped"]
+
+
+def test_plasticity_and_v_probes_are_refused_or_listed():
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2, sm.LIF())
+    net.connect("in", "p", np.ones((2, 2)), plasticity=sm.pair_stdp(), name="learn")
+    net.record("p", "v")
+    with pytest.raises(sm.ModelError, match="'learn': plasticity") as e:
+        sm.export.nir(net)
+    assert "probe 'v' of 'p'" in str(e.value)
+    with pytest.warns(UserWarning):
+        g = sm.export.nir(net, lossy=True)
+    assert "plasticity" in g.metadata["dropped"] and "probe 'v'" in g.metadata["dropped"]
+    assert not [k for k, v in g.nodes.items() if isinstance(v, nir.Output)]
+
+
+def test_bad_dt_and_non_network_are_refused():
+    with pytest.raises(sm.ModelError, match="dt"):
+        sm.export.nir(rich_network(), dt=-1.0)
+    with pytest.raises(sm.ModelError, match="Network"):
+        sm.export.nir("cuba")
+
+
+def test_export_is_callable_repeatedly_through_the_namespace():
+    net = rich_network()
+    first, second = sm.export.nir(net), sm.export.nir(net)
+    assert first is not second and list(first.nodes) == list(second.nodes)
+
+
+def test_written_file_passes_nirs_own_type_check(tmp_path):
+    path = tmp_path / "rich.nir"
+    nir.write(path, sm.export.nir(rich_network()))
+    g = nir.read(path)  # type_check=True: shapes of every edge agree
+    assert g.metadata["dt"] == 1e-3 and "a->b@delay" in g.nodes
+
+
+def test_cli_export_writes_a_nir_file(tmp_path, capsys):
+    net = rich_network()
+    model = tmp_path / "rich.npz"
+    net.save(model)
+    out = tmp_path / "rich.nir"
+    assert main(["export", str(model), "--format", "nir", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    back = sm.import_nir(out)
+    assert set(back.populations) == set("abcde") and back.dt == 1.0
+
+
+def test_cli_export_refuses_or_lists_losses(tmp_path, capsys):
+    out = tmp_path / "demo.nir"
+    assert main(["export", "demo", str(out)]) == 2
+    assert "refractory" in capsys.readouterr().out and not out.exists()
+    assert main(["export", "demo", str(out), "--lossy", "--dt", "1e-4"]) == 0
+    text = capsys.readouterr().out
+    assert "dropped" in text and "poisson" in text and "dt = 0.0001 s" in text
+    assert nir.read(out).metadata["dt"] == 1e-4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.nir"]  # no temporary left
+    assert main(["export", "demo", str(tmp_path / "no" / "x.nir"), "--lossy"]) == 2
+    assert "does not exist" in capsys.readouterr().out
+    assert main(["export", "no-such-model", str(out)]) == 2
+    assert "neither a model file nor a built-in" in capsys.readouterr().out
+
+
+def test_cli_lists_export(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "export" in capsys.readouterr().out
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SystemExit) as e:
+            main(["export", "--help"])
+    assert e.value.code == 0

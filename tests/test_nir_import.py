@@ -1,0 +1,324 @@
+"""sm.import_nir: spikemem -> NIR -> spikemem identity, the node types it composes into
+projections (checked against torch's own convolution and pooling), names, old file layouts
+and the errors it raises."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import spikemem as sm
+from spikemem.model.io import network_to_arrays
+from test_nir_export import rich_network
+
+nir = pytest.importorskip("nir")
+h5py = pytest.importorskip("h5py")
+
+
+def assert_same_network(a, b):
+    """Same structure; floats within 1e-12 (tau <-> decay rounding); weights exact."""
+    ha, arr_a = network_to_arrays(a)
+    hb, arr_b = network_to_arrays(b)
+    assert ha["dt"] == hb["dt"]
+    for key in ("sources", "probes"):
+        assert sorted(map(str, ha[key])) == sorted(map(str, hb[key])), key
+    pa = {p["name"]: p for p in ha["populations"]}
+    pb = {p["name"]: p for p in hb["populations"]}
+    assert pa.keys() == pb.keys()
+    for name in pa:
+        ma, mb = pa[name]["model"], pb[name]["model"]
+        assert (ma["reset"], ma["refractory"], pa[name]["n"]) == \
+            (mb["reset"], mb["refractory"], pb[name]["n"]), name
+        for f in ("tau_mem", "v_th", "v_reset"):
+            np.testing.assert_allclose(float(ma[f]), float(mb[f]), rtol=1e-12, err_msg=name)
+        ta, tb = ma["tau_syn"], mb["tau_syn"]
+        assert type(ta) is type(tb) and (not isinstance(ta, dict) or ta.keys() == tb.keys())
+        np.testing.assert_allclose(list(ta.values()) if isinstance(ta, dict) else ta,
+                                   list(tb.values()) if isinstance(tb, dict) else tb,
+                                   rtol=1e-12, atol=1e-300, err_msg=name)
+        for f in ("bias", "v_init"):
+            np.testing.assert_allclose(a.populations[name].__dict__[f],
+                                       b.populations[name].__dict__[f], rtol=1e-12,
+                                       atol=1e-15, err_msg=f"{name} {f}")
+    assert a.projections.keys() == b.projections.keys()
+    for name, p in a.projections.items():
+        q = b.projections[name]
+        assert (p.pre, p.post, p.receptor, p.is_sparse) == (q.pre, q.post, q.receptor,
+                                                            q.is_sparse), name
+        np.testing.assert_array_equal(p.dense_weights(), q.dense_weights(), err_msg=name)
+        np.testing.assert_array_equal(p.synapses()[3], q.synapses()[3], err_msg=name)
+        assert (p.plasticity is None) == (q.plasticity is None)
+        if p.plasticity is not None:
+            assert p.plasticity.to_dict() == q.plasticity.to_dict()
+
+
+def test_round_trip_through_a_file_is_identical(tmp_path):
+    net = rich_network()
+    path = tmp_path / "rich.nir"
+    nir.write(path, sm.export.nir(net))
+    back = sm.import_nir(path)
+    assert_same_network(net, back)
+    steps = 200
+    x = np.random.default_rng(1).random((steps, 6)) < 0.3
+    r1 = sm.compile(net).run(steps, inputs={"in": x})
+    r2 = sm.compile(back).run(steps, inputs={"in": x})
+    for p in "abcde":
+        np.testing.assert_array_equal(r1.spikes[p], r2.spikes[p], err_msg=p)
+    np.testing.assert_array_equal(r1.counts["in"], r2.counts["in"])
+
+
+def test_graph_object_read_back_by_nir_with_type_check(tmp_path):
+    """nir.read(type_check=True) adds Input/Output nodes to roots and leaves; the import of a
+    spikemem graph ignores those (it marks its own)."""
+    net = sm.Network(dt=0.5)
+    net.source("in", 2)
+    net.population("lonely", 3, sm.LIF(tau_syn={"x": 2.0, "y": 0.0}), bias=0.2)
+    net.population("p", 2, sm.LIF(tau_syn=0.0))
+    net.connect("in", "p", np.eye(2))
+    net.record("p")
+    path = tmp_path / "g.nir"
+    nir.write(path, sm.export.nir(net))
+    assert_same_network(net, sm.import_nir(nir.read(path)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_networks_round_trip_with_their_spikes(seed, make_network):
+    """Random networks with every feature: lossy export keeps what NIR cannot carry in node
+    metadata for spikemem; generated sources come back as input sources fed the same spikes."""
+    net, inputs = make_network(np.random.default_rng(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        back = sm.import_nir(sm.export.nir(net, lossy=True))
+    steps = 60
+    x = inputs(steps)
+    r1 = sm.compile(net, seed=seed).run(steps, inputs=x)
+    given = {name: r1.spikes[name] for name in net.sources}
+    r2 = sm.compile(back).run(steps, inputs=given)
+    for p in net.populations:
+        np.testing.assert_array_equal(r1.spikes[p], r2.spikes[p], err_msg=f"seed {seed} {p}")
+    assert set(back.projections) == set(net.projections)
+    for name, p in net.projections.items():
+        if p.plasticity is not None:
+            assert back.projections[name].plasticity.to_dict() == p.plasticity.to_dict()
+
+
+# ---- layers composed into projections, against torch -------------------------------------
+def _threshold_graph(layer, in_shape, n_out, threshold=0.5):
+    """Input -> layer -> Threshold -> Output."""
+    nodes = {"x": nir.Input(input_type=np.array(in_shape)), "layer": layer,
+             "fire": nir.Threshold(threshold=np.full(n_out, threshold)),
+             "out": nir.Output(output_type=np.array([n_out]))}
+    edges = [("x", "layer"), ("layer", "fire"), ("fire", "out")]
+    if isinstance(layer, (nir.Conv1d, nir.Conv2d, nir.SumPool2d, nir.AvgPool2d)):
+        nodes["flat"] = nir.Flatten(input_type=None, start_dim=0)
+        edges = [("x", "layer"), ("layer", "flat"), ("flat", "fire"), ("fire", "out")]
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+
+
+def _check_against(graph, in_shape, reference, threshold=0.5):
+    """Spikes of 'fire' at step t + 1 == reference(input spikes at t) > threshold."""
+    net = sm.import_nir(graph, dt=1e-3)
+    steps = 12
+    x = np.random.default_rng(0).random((steps,) + tuple(in_shape)) < 0.5
+    res = sm.compile(net).run(steps, inputs={"x": x.reshape(steps, -1)})
+    expect = np.array([reference(x[t].astype(np.float64)).ravel() > threshold
+                       for t in range(steps - 1)])
+    assert expect.any() and not expect.all()
+    np.testing.assert_array_equal(res.spikes["fire"][1:], expect)
+    return net
+
+
+CONV2D = [dict(stride=1, padding=0, dilation=1, groups=1),
+          dict(stride=2, padding=1, dilation=1, groups=1),
+          dict(stride=1, padding=(1, 2), dilation=2, groups=2),
+          dict(stride=1, padding="same", dilation=1, groups=1)]
+
+
+@pytest.mark.parametrize("opts", CONV2D)
+def test_conv2d_becomes_a_sparse_projection(opts):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    c_in, c_out, shape = 2, 4, (7, 6)
+    w = rng.normal(0, 0.6, (c_out, c_in // opts["groups"], 3, 3))
+    b = rng.normal(0, 0.1, c_out)
+    conv = nir.Conv2d(input_shape=shape, weight=w, bias=b, **opts)
+    ref = torch.nn.Conv2d(c_in, c_out, 3, **opts).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(w))
+        ref.bias.copy_(torch.tensor(b))
+    n_out = int(np.prod(conv.output_type["output"]))
+    net = _check_against(_threshold_graph(conv, (c_in,) + shape, n_out), (c_in,) + shape,
+                         lambda x: ref(torch.tensor(x)[None]).detach().numpy())
+    assert next(iter(net.projections.values())).is_sparse
+
+
+def test_conv1d_sumpool_avgpool_scale_affine_linear():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    w = rng.normal(0, 0.7, (3, 2, 3))
+    conv = nir.Conv1d(input_shape=9, weight=w, stride=2, padding=1, dilation=1, groups=1,
+                      bias=np.zeros(3))
+    ref = torch.nn.Conv1d(2, 3, 3, stride=2, padding=1, bias=False).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(w))
+    _check_against(_threshold_graph(conv, (2, 9), 15), (2, 9),
+                   lambda x: ref(torch.tensor(x)[None]).detach().numpy())
+    for cls, pool, thr in [(nir.SumPool2d, torch.nn.LPPool2d(1, 2, stride=2), 1.5),
+                           (nir.AvgPool2d, torch.nn.AvgPool2d(2, stride=2), 0.3)]:
+        layer = cls(kernel_size=np.array([2, 2]), stride=np.array([2, 2]),
+                    padding=np.array([0, 0]))
+        _check_against(_threshold_graph(layer, (2, 6, 4), 12, thr), (2, 6, 4),
+                       lambda x, pool=pool: pool(torch.tensor(x)[None]).numpy(), thr)
+    a = rng.normal(0, 1, (4, 5))
+    aff = nir.Affine(weight=a, bias=np.full(4, 0.2))
+    _check_against(_threshold_graph(aff, (5,), 4), (5,), lambda x: a @ x + 0.2)
+    _check_against(_threshold_graph(nir.Linear(weight=a), (5,), 4), (5,), lambda x: a @ x)
+    s = np.array([1.0, -1.0, 2.0, 0.2, 0.7])
+    _check_against(_threshold_graph(nir.Scale(scale=s), (5,), 5), (5,), lambda x: s * x)
+
+
+def test_delay_and_cubalif_read_with_euler():
+    dt = 1e-3
+    g = nir.NIRGraph(nodes={
+        "i": nir.Input(input_type=np.array([2])),
+        "w": nir.Linear(weight=np.array([[2.0, 1.0]])),
+        "late": nir.Delay(delay=np.array([3 * dt])),
+        "n": nir.CubaLIF(tau_syn=np.array([4e-3]), tau_mem=np.array([1e-2]), r=np.array([3.0]),
+                         v_leak=np.array([0.5]), v_threshold=np.array([0.8]),
+                         v_reset=np.array([0.1]), w_in=np.array([2.5])),
+        "o": nir.Output(output_type=np.array([1]))},
+        edges=[("i", "w"), ("w", "late"), ("late", "n"), ("n", "o")], type_check=False)
+    net = sm.import_nir(g, dt=dt)
+    proj = net.projections["w"]
+    assert proj.uniform_delay == 4  # one step per edge + 3 from the Delay node
+    pop = net.populations["n"]
+    alpha, beta = 1 - dt / 4e-3, 1 - dt / 1e-2
+    np.testing.assert_allclose(pop.model.alphas(net.dt)["syn"], alpha, rtol=1e-12)
+    np.testing.assert_allclose(pop.model.beta(net.dt), beta, rtol=1e-12)
+    gain = (dt / 4e-3) * 2.5 * (dt / 1e-2) * 3.0
+    np.testing.assert_allclose(proj.dense_weights(), np.array([[2.0], [1.0]]) * gain)
+    np.testing.assert_allclose(pop.bias, dt / 1e-2 * 0.5)
+    assert (pop.model.v_th, pop.model.v_reset, net.dt) == (0.8, 0.1, 1.0)
+
+
+def test_subgraphs_are_inlined_and_invalid_names_fixed():
+    """snnTorch writes recurrent layers as nested graphs and sequential layers as '0', '1'."""
+    inner = nir.NIRGraph(nodes={
+        "input": nir.Input(input_type=np.array([2])),
+        "lif": nir.LIF(tau=np.full(2, 1e-3), r=np.full(2, 1.0), v_leak=np.zeros(2),
+                       v_threshold=np.full(2, 0.5), v_reset=np.zeros(2)),
+        "w_rec": nir.Linear(weight=np.eye(2)),
+        "output": nir.Output(output_type=np.array([2]))},
+        edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")],
+        type_check=False)
+    g = nir.NIRGraph(nodes={"in put": nir.Input(input_type=np.array([2])),
+                            "0": nir.Linear(weight=np.eye(2)), "1": inner,
+                            "out": nir.Output(output_type=np.array([2]))},
+                     edges=[("in put", "0"), ("0", "1"), ("1", "out")], type_check=False)
+    net = sm.import_nir(g, dt=1e-4)
+    assert list(net.sources) == ["in_put"] and list(net.populations) == ["_1.lif"]
+    assert {(p.pre, p.post) for p in net.projections.values()} == \
+        {("in_put", "_1.lif"), ("_1.lif", "_1.lif")}
+    assert net.probes[0].target == "_1.lif" and net.dt == pytest.approx(0.1)
+
+
+# ---- old layouts ---------------------------------------------------------------------------
+def write_old_layout(path, version, with_v_reset):
+    """An HDF5 file laid out as nir 1.0.6/1.0.7 wrote it (no compression, version as a plain
+    string dataset); pre-1.0.6 files had no v_reset."""
+    with h5py.File(path, "w") as f:
+        f.create_dataset("version", data=version)
+        node = f.create_group("node")
+        node.create_dataset("type", data="NIRGraph", dtype=h5py.string_dtype())
+        node.create_dataset("edges", data=np.array([[b"in", b"w"], [b"w", b"p"], [b"p", b"out"]],
+                                                   dtype=object), dtype=h5py.string_dtype())
+        nodes = node.create_group("nodes")
+        for name, fields in {
+                "in": {"type": "Input", "shape": np.array([3])},
+                "w": {"type": "Linear", "weight": np.array([[0.6, 0.5, 0.0], [0.0, 0.4, 0.9]])},
+                "p": {"type": "LIF", "tau": np.full(2, 0.02), "r": np.full(2, 20.0),
+                      "v_leak": np.zeros(2), "v_threshold": np.ones(2),
+                      **({"v_reset": np.zeros(2)} if with_v_reset else {})},
+                "out": {"type": "Output", "shape": np.array([2])}}.items():
+            g = nodes.create_group(name)
+            for k, v in fields.items():
+                if isinstance(v, str):
+                    g.create_dataset(k, data=v, dtype=h5py.string_dtype())
+                else:
+                    g.create_dataset(k, data=v)
+
+
+@pytest.mark.parametrize("version,with_v_reset", [("1.0.6", True), ("1.0.7", True),
+                                                  ("1.0.4", False)])
+def test_files_in_older_layouts(tmp_path, version, with_v_reset):
+    path = tmp_path / "old.nir"
+    write_old_layout(path, version, with_v_reset)
+    net = sm.import_nir(path, dt=1e-3)
+    pop = net.populations["p"]
+    np.testing.assert_allclose(pop.model.beta(net.dt), 1 - 1e-3 / 0.02, rtol=1e-12)
+    assert pop.model.v_reset == 0.0 and net.projections["w"].shape == (3, 2)
+    np.testing.assert_allclose(net.projections["w"].dense_weights(),
+                               np.array([[0.6, 0.5, 0.0], [0.0, 0.4, 0.9]]).T)  # gain 1
+
+
+# ---- errors --------------------------------------------------------------------------------
+def _graph(middle, n=2):
+    nodes = {"i": nir.Input(input_type=np.array([n])), "m": middle,
+             "o": nir.Output(output_type=np.array([n]))}
+    return nir.NIRGraph(nodes=nodes, edges=[("i", "m"), ("m", "o")], type_check=False)
+
+
+@pytest.mark.parametrize("node,type_name", [
+    (nir.I(r=np.ones(2)), "I"),
+    (nir.CubaLI(tau_syn=np.ones(2), tau_mem=np.ones(2), r=np.ones(2), v_leak=np.zeros(2)),
+     "CubaLI")])
+def test_unsupported_nodes_are_named(node, type_name):
+    with pytest.raises(sm.ModelError, match=f"'m' of type {type_name}"):
+        sm.import_nir(_graph(node), dt=1e-3)
+
+
+def test_errors_name_the_cause(tmp_path):
+    lif = nir.LIF(tau=np.full(2, 0.02), r=np.ones(2), v_leak=np.zeros(2),
+                  v_threshold=np.ones(2))
+    with pytest.raises(sm.ModelError, match="no 'dt'"):
+        sm.import_nir(_graph(lif))
+    with pytest.raises(sm.ModelError, match="dt is in seconds"):
+        sm.import_nir(_graph(lif), dt=1.0)
+    with pytest.raises(sm.ModelError, match="positive"):
+        sm.import_nir(_graph(lif), dt=0)
+    mixed = nir.LIF(tau=np.array([0.02, 0.03]), r=np.ones(2), v_leak=np.zeros(2),
+                    v_threshold=np.ones(2))
+    with pytest.raises(sm.ModelError, match="'m'.*tau differs"):
+        sm.import_nir(_graph(mixed), dt=1e-3)
+    late = _graph(nir.Delay(delay=np.full(2, 1.5e-3)))
+    late.nodes["n"] = lif
+    late.edges = [("i", "m"), ("m", "n"), ("n", "o")]
+    with pytest.raises(sm.ModelError, match="'m' \\(Delay\\).*whole steps"):
+        sm.import_nir(late, dt=1e-3)
+    with pytest.raises(sm.ModelError, match="Output 'o' reads node 'm' \\(Linear\\)"):
+        sm.import_nir(_graph(nir.Linear(weight=np.eye(2))), dt=1e-3)
+    with pytest.raises(sm.ModelFileError, match="does not exist"):
+        sm.import_nir(tmp_path / "missing.nir", dt=1e-3)
+    bad = tmp_path / "bad.nir"
+    bad.write_bytes(b"not hdf5")
+    with pytest.raises(sm.ModelFileError, match="not a readable NIR"):
+        sm.import_nir(bad, dt=1e-3)
+    with pytest.raises(sm.ModelError, match="NIRGraph"):
+        sm.import_nir(42)
+
+
+def test_constant_input_into_a_synapse_is_refused():
+    cuba = nir.CubaLIF(tau_syn=np.full(2, 5e-3), tau_mem=np.full(2, 0.02), r=np.full(2, 20.0),
+                       v_leak=np.zeros(2), v_threshold=np.ones(2), w_in=np.full(2, 5.0))
+    g = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])),
+                            "aff": nir.Affine(weight=np.eye(2), bias=np.full(2, 0.1)),
+                            "m": cuba, "o": nir.Output(output_type=np.array([2]))},
+                     edges=[("i", "aff"), ("aff", "m"), ("m", "o")], type_check=False)
+    with pytest.raises(sm.ModelError, match="'m'.*constant input"):
+        sm.import_nir(g, dt=1e-3)
+    lif = nir.LIF(tau=np.full(2, 0.02), r=np.full(2, 20.0), v_leak=np.zeros(2),
+                  v_threshold=np.ones(2))
+    g.nodes["m"] = lif
+    net = sm.import_nir(g, dt=1e-3)  # into a LIF a constant input is a bias
+    np.testing.assert_allclose(net.populations["m"].bias, 0.1, rtol=1e-12)
+    assert math.isclose(net.populations["m"].model.tau_mem, -1.0 / math.log(1 - 0.05))
