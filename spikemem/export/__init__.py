@@ -13,17 +13,17 @@ def nir(net, **kwargs):
 
 def lava(net, **kwargs):
     """The network as connected Lava processes with quantised parameters."""
-    from .lava import export_lava
+    from .to_lava import export_lava
     return export_lava(net, **kwargs)
 
 
 def run_lava(net, steps, inputs=None, select_tag="fixed_pt", **kwargs):
     """Build the Lava graph with input sources and sinks, run it, return spikes."""
-    from .lava import run_lava as _run
+    from .to_lava import run_lava as _run
     return _run(net, steps, inputs, select_tag=select_tag, **kwargs)
 
 
 def pynn(net, path, **kwargs):
     """Write a runnable PyNN script for the network to `path`."""
-    from .pynn import export_pynn
+    from .to_pynn import export_pynn
     return export_pynn(net, path, **kwargs)

@@ -1,0 +1,2 @@
+"""Hardware-abstraction layer: chip descriptions, mapping, quantisation, energy, fixed-point
+emulators (see docs/hardware.md)."""
