@@ -58,4 +58,10 @@ def demo(seed: int = 0) -> Network:
     return net
 
 
-BUILTIN = {"cuba": cuba, "demo": demo}
+def ca3(n_cues: int = 100, n_bits: int = 100) -> Network:
+    """The CA3 content-addressable memory (spikemem.models.ca3), 100 cues x 100 bits."""
+    from .models.ca3 import network
+    return network(n_cues, n_bits)
+
+
+BUILTIN = {"cuba": cuba, "demo": demo, "ca3": ca3}
