@@ -8,13 +8,12 @@ ca3-noise: recall accuracy of the stress test under spurious / missing input spi
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from spikemem import files
 from spikemem.errors import UnsupportedFeatureError
 
 from . import ca3_plots, ca3_reference, ca3_workloads
@@ -24,20 +23,9 @@ NOISE_RATES = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
 
 
 def write_json(path, data) -> str:
-    """Write data as JSON atomically (temp file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=_plain))
-    os.replace(tmp, path)
+    """Write data as JSON atomically; returns the path."""
+    files.write_json(path, data)
     return str(path)
-
-
-def _plain(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, (tuple, set)):
-        return list(x)
-    raise TypeError(f"cannot write {type(x).__name__} as JSON")
 
 
 def reference_folder() -> Path:

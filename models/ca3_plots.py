@@ -1,10 +1,11 @@
 """Figures of the CA3 experiments (matplotlib, Agg backend), written atomically as PNG."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+
+from spikemem.files import atomic_path
 
 
 def _figure(rows: int, width: float = 10.0, height: float = 1.2):
@@ -18,11 +19,9 @@ def _figure(rows: int, width: float = 10.0, height: float = 1.2):
 
 
 def _save(plt, fig, path: Path) -> str:
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
     return str(path)
 
 

@@ -50,4 +50,6 @@ def _jsonable(x):
         return float(x)
     if isinstance(x, np.ndarray):
         return x.tolist()
+    if isinstance(x, (tuple, set, frozenset)):
+        return list(x)
     raise TypeError(f"cannot write {type(x).__name__} as JSON")

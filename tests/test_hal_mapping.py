@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import spikemem as sm
 from spikemem import MappingError, ModelError

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import spikemem as sm
-from spikemem import MappingError, ModelError, UnsupportedFeatureError
+from spikemem import MappingError, ModelError
 from spikemem.targets import spec
 
 

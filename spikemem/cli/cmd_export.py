@@ -5,11 +5,10 @@ NIR (HDF5, read by snnTorch, Norse, Sinabs, Rockpool, Lava-dl, ...): see docs/in
 """
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 from ..errors import ModelError
+from ..files import atomic_path
 from .common import load_model
 
 FORMATS = ("nir",)
@@ -46,13 +45,8 @@ def main(args) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ModelError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         nir.write(tmp, graph)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     print(f"wrote {out}: {len(graph.nodes)} NIR nodes, {len(graph.edges)} edges, "
           f"dt = {graph.metadata['dt']} s")
     if "dropped" in graph.metadata:

@@ -20,13 +20,12 @@ Subtract reset, more than two receptors, other plasticity rules and batches are 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
+from ..files import atomic_path
 from ..model.sources import source_raster
 from ..targets.base import check_inputs
 
@@ -221,11 +220,6 @@ def _synapse(p, dt: float) -> str:
 
 
 def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Call write(file) on a temporary file that replaces `path` when complete."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        write(f)
