@@ -243,3 +243,15 @@ def test_batch_change_allowed_after_reset():
     sim.run(2, batch=2)
     sim.reset()
     assert sim.run(2).spikes["p"].shape == (2, 4)
+
+
+def test_batched_run_on_a_target_without_batch_is_refused():
+    net = sm.Network()
+    net.source("in", 1)
+    net.population("p", 1)
+    net.connect("in", "p", np.ones((1, 1)))
+    sim = sm.compile(net)
+    sim.capabilities = sim.capabilities - {"batch"}  # as a target declaring no batch support
+    with pytest.raises(sm.UnsupportedFeatureError, match="'batch'"):
+        sim.run(3, inputs={"in": np.zeros((2, 3, 1), bool)})
+    assert sim.run(3, inputs={"in": np.zeros((3, 1), bool)}).steps == 3

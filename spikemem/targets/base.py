@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, UnsupportedFeatureError
 from ..model.sources import InputSource, source_raster
 
 
@@ -96,6 +96,8 @@ class Simulation(ABC):
     """A compiled network. State persists across run() calls; reset() restores the start."""
 
     target: str = ""
+    #: the target's capabilities (set by spikemem.compile); a batched run needs "batch"
+    capabilities: frozenset = frozenset({"batch"})
 
     def __init__(self, net, seed: int):
         self.net = net
@@ -112,6 +114,9 @@ class Simulation(ABC):
         """
         steps = _check_steps(steps)
         batch, given = check_inputs(self.net, inputs or {}, steps, batch)
+        if batch is not None and "batch" not in self.capabilities:
+            raise UnsupportedFeatureError(f"target {self.target!r} cannot run batched trials "
+                                          "(feature 'batch'): run the trials one by one")
         if self._batch is not None and (batch or 1) != self._batch:
             raise ModelError(f"this simulation holds {self._batch} trial(s) from an earlier run; "
                              f"a run with batch {batch or 1} needs sim.reset() first")
