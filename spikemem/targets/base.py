@@ -23,17 +23,21 @@ class Tolerance:
     count_agreement: min fraction of neurons whose spike counts are equal.
     time_agreement: min fraction of reference spikes matched within ±time_window steps.
     weight_rtol: max relative difference of final plastic weights (to the largest |w|).
+    rate_rtol: max relative difference of each population's total spike count, the measure
+        for chaotic networks (balanced E/I), whose spike trains diverge under any rounding.
     """
 
     count_agreement: float = 1.0
     time_agreement: float = 1.0
     time_window: int = 1
     weight_rtol: float = 0.0
+    rate_rtol: float = 0.0
 
     def describe(self) -> str:
         return (f">= {self.count_agreement:.0%} neurons with equal counts, >= "
                 f"{self.time_agreement:.0%} spikes within ±{self.time_window} step, "
-                f"weights within {self.weight_rtol:g} (relative)")
+                f"weights within {self.weight_rtol:g}, chaotic networks' population spike "
+                f"counts within {self.rate_rtol:.0%} (relative)")
 
 
 @dataclass(frozen=True)

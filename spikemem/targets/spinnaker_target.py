@@ -15,7 +15,8 @@ SPEC = TargetSpec(
     capabilities=frozenset(FEATURES),
     options={"chip": "chip description (default 'spinnaker1'; 'spinnaker2' or a .toml path)"},
     variants=(Variant("s16.15", {}, Tolerance(count_agreement=0.3, time_agreement=0.9,
-                                              time_window=1, weight_rtol=0.25)),),
+                                              time_window=1, weight_rtol=0.25,
+                                              rate_rtol=0.1)),),
 )
 
 

@@ -1,0 +1,1 @@
+"""Cross-target conformance suite: every catalogue network on every available target."""
