@@ -11,6 +11,10 @@ from .base import Result, Simulation, TargetSpec, Tolerance, Variant
 #: target name -> module (relative to spikemem.targets) defining SPEC and compile_network
 TARGET_MODULES = {
     "numpy": "numpy_target",
+    "loihi2": "loihi_target",
+    "spinnaker": "spinnaker_target",
+    "brian2": "brian2_target",
+    "torch": "torch_target",
 }
 
 
@@ -53,7 +57,9 @@ def compile(net: Network, target: str = "numpy", seed: int = 0, **options) -> Si
         raise ModelError(f"target {target!r} has no option(s) {sorted(unknown)}; options: "
                          f"{sorted(s.options)}")
     module = importlib.import_module(f".{TARGET_MODULES[target]}", __name__)
-    return module.compile_network(net, seed=seed, **options)
+    sim = module.compile_network(net, seed=seed, **options)
+    sim.capabilities = s.capabilities
+    return sim
 
 
 __all__ = ["Result", "Simulation", "TargetSpec", "Tolerance", "Variant", "compile", "spec", "all_specs",

@@ -1,0 +1,304 @@
+"""A spikemem Network as a trainable torch.nn.Module (BPTT with surrogate gradients).
+
+    net_mod = sm.torch.module(net, trainable=("weights",))
+    out = net_mod(x)                 # x: (batch, steps, n) spikes of the input source
+    loss = f(out.counts["out"])      # out.spikes / out.traces / out.counts, batch first
+    trained = net_mod.to_network()   # a Network with the trained values, for any target
+
+The forward pass is the canonical update (docs/semantics.md), evaluated group by group
+(spikemem/torch/schedule.py): the input currents of a population from sources and upstream
+populations are computed for all steps in one (sparse-aware) product; only recurrent input
+is computed step by step. Each forward starts from the network's initial state.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+from ..errors import ModelError
+from ..model.io import network_from_arrays, network_to_arrays
+from ..model.sources import InputSource, source_raster
+from .delivery import delayed_spike_product
+from .neurons import PopulationParams, lower_population
+from .schedule import population_groups
+
+NEURON_PARAMETERS = ("tau_mem", "v_th", "bias")
+
+
+@dataclasses.dataclass
+class Output:
+    """Recorded tensors of one forward pass, batch first.
+
+    spikes[name]: (batch, steps, n) 0/1 (differentiable through the surrogate);
+    traces[name][var]: (batch, steps, n) for var 'v' (after reset) or 'i';
+    counts[name]: (batch, n) spikes per neuron (sum over steps, differentiable).
+    """
+
+    spikes: dict
+    traces: dict
+    counts: dict
+
+
+class _Projection(nn.Module):
+    """One static projection: its weights (dense matrix or CSR values) and delay groups."""
+
+    def __init__(self, proj, dtype, trainable: bool):
+        super().__init__()
+        self.name, self.pre, self.post = proj.name, proj.pre, proj.post
+        self.shape, self.sparse = proj.shape, proj.is_sparse
+        pre, post, w, d = proj.synapses()
+        value = torch.tensor(np.array(proj.dense_weights() if not self.sparse else w),
+                             dtype=dtype)  # a copy: training must not touch the Network
+        if trainable:
+            self.weight = nn.Parameter(value)
+        else:
+            self.register_buffer("weight", value)
+        flat = torch.as_tensor(pre * self.shape[1] + post, dtype=torch.int64)
+        self.delays = [int(x) for x in np.unique(d)]
+        self.uniform = len(self.delays) == 1
+        for k, delay in enumerate(self.delays):
+            sel = torch.as_tensor(np.flatnonzero(d == delay), dtype=torch.int64)
+            self.register_buffer(f"flat{k}", flat[sel])
+            self.register_buffer(f"sel{k}", sel)
+
+    def matrices(self):
+        """[(delay, dense (n_pre, n_post) weight tensor)] for this forward pass."""
+        n_pre, n_post = self.shape
+        if not self.sparse and self.uniform:
+            return [(self.delays[0], self.weight)]
+        values = self.weight.reshape(-1)
+        out = []
+        for k, delay in enumerate(self.delays):
+            sel, flat = getattr(self, f"sel{k}"), getattr(self, f"flat{k}")
+            dense = torch.zeros(n_pre * n_post, dtype=values.dtype, device=values.device)
+            out.append((delay, dense.index_add(0, flat, values[sel]).view(n_pre, n_post)))
+        return out
+
+    def network_weights(self):
+        """The weights as the Network stores them: dense ndarray or CSR values (float64)."""
+        return self.weight.detach().cpu().to(torch.float64).numpy().copy()
+
+
+class SpikingModule(nn.Module):
+    """A Network's forward pass as a differentiable module; see spikemem.torch.module."""
+
+    def __init__(self, net, trainable=("weights",), *, surrogate=None, dtype=torch.float32,
+                 record=None, seed: int = 0, snntorch_neurons: bool = True):
+        super().__init__()
+        import snntorch.surrogate as surr
+
+        self.net, self.dt, self.seed = net, net.dt, int(seed)
+        self.dtype = dtype
+        trainable = _check_trainable(net, trainable)
+        plastic = [p.name for p in net.projections.values() if p.plasticity is not None]
+        if plastic:
+            raise ModelError(f"spikemem.torch.module: projections {plastic} are plastic; "
+                             "BPTT through plasticity rules is not supported: remove their "
+                             "plasticity for training, or simulate them with target='torch'")
+        self.trainable = trainable
+        self.spike_fn = surrogate if surrogate is not None else surr.atan()
+        self.pop_names = list(net.populations)
+        neuron_train = trainable & set(NEURON_PARAMETERS)
+        self.params = nn.ModuleList(PopulationParams(p, net.dt, dtype, neuron_train)
+                                    for p in net.populations.values())
+        self.kernels = [lower_population(prm, p, dtype, snntorch_neurons, neuron_train)
+                        for prm, p in zip(self.params, net.populations.values())]
+        self.cells = nn.ModuleList(k.cell for k in self.kernels if k.uses_snntorch)
+        self.projs = nn.ModuleList(
+            _Projection(p, dtype, "weights" in trainable or p.name in trainable)
+            for p in net.projections.values())
+        self.groups = population_groups(net)
+        self.record = [(p.target, p.variable) for p in net.probes] if record is None \
+            else _check_record(net, record)
+        self.receptor = {p.name: net.populations[p.post].receptors.index(p.receptor)
+                         for p in net.projections.values()}
+
+    # ---- inputs --------------------------------------------------------------------------
+    def _drive(self, x) -> tuple[dict, int, int]:
+        """{source: (steps, batch, n) float} from x: a tensor for the only input source, or
+        a dict {source name: (batch, steps, n)}."""
+        inputs = [s for s in self.net.sources.values() if isinstance(s, InputSource)]
+        if not isinstance(x, dict):
+            if len(inputs) != 1:
+                raise ModelError(f"forward(x): this network has input sources "
+                                 f"{[s.name for s in inputs]}; pass a dict {{name: tensor}}")
+            x = {inputs[0].name: x}
+        shape = None
+        for name, t in x.items():
+            src = self.net.sources.get(name)
+            if not isinstance(src, InputSource):
+                raise ModelError(f"forward: {name!r} is not an input source of this network")
+            if not torch.is_tensor(t) or t.dim() != 3 or t.shape[2] != src.n:
+                raise ModelError(f"forward: input {name!r} must be a tensor (batch, steps, "
+                                 f"{src.n}), got {tuple(getattr(t, 'shape', ()))}")
+            if shape is not None and t.shape[:2] != shape:
+                raise ModelError("forward: all inputs need the same (batch, steps)")
+            shape = t.shape[:2]
+        if shape is None:
+            raise ModelError("forward(x): give the spikes of at least one input source")
+        batch, steps = int(shape[0]), int(shape[1])
+        device = self.params[0].v_init.device if len(self.params) else torch.device("cpu")
+        drive = {}
+        for name, src in self.net.sources.items():
+            if name in x:  # spikes as bool, (steps, batch, n): products use their indices
+                t = x[name].to(device)
+                if t.dtype != torch.bool:
+                    if bool(((t != 0) & (t != 1)).any()):
+                        raise ModelError(f"forward: input {name!r} must hold spikes (0 or 1)")
+                    t = t != 0
+                drive[name] = t.transpose(0, 1).contiguous()
+            else:
+                raster = source_raster(src, 0, steps, batch, self.dt, self.seed, 0)
+                drive[name] = torch.as_tensor(np.ascontiguousarray(raster.transpose(1, 0, 2)),
+                                              device=device)
+        return drive, batch, steps
+
+    # ---- forward -------------------------------------------------------------------------
+    def forward(self, x) -> Output:
+        """x: (batch, steps, n) spikes (0/1, any dtype) of the input source, or a dict
+        {source name: tensor}. Returns the recorded Output (batch first)."""
+        drive, batch, steps = self._drive(x)
+        hist = dict(drive)  # node -> (steps, batch, n)
+        states = {}
+        pop_index = {name: k for k, name in enumerate(self.pop_names)}
+        by_post: dict[str, list] = {}
+        for proj in self.projs:
+            by_post.setdefault(proj.post, []).append((proj, proj.matrices()))
+        want = {(t, v) for t, v in self.record}
+        traces: dict = {}
+        for group in self.groups:
+            members = set(group)
+            ext, inner = {}, {}
+            for name in group:
+                prm = self.params[pop_index[name]]
+                ext[name] = [None] * len(prm.receptors)
+                inner[name] = []
+                for proj, mats in by_post.get(name, []):
+                    r = self.receptor[proj.name]
+                    if proj.pre in members:
+                        inner[name] += [(proj.pre, d, w, r) for d, w in mats]
+                        continue
+                    for d, w in mats:
+                        cur = _delayed_product(hist[proj.pre], d, w)
+                        ext[name][r] = cur if ext[name][r] is None else ext[name][r] + cur
+                # one tensor per step: unbind's backward stacks once, where indexing a
+                # (steps, batch, n) tensor per step would allocate a full gradient per step
+                ext[name] = [None if e is None else e.unbind(0) for e in ext[name]]
+            out = {name: [] for name in group}
+            rec_v = {name: [] for name in group if (name, "v") in want}
+            rec_i = {name: [] for name in group if (name, "i") in want}
+            for name in group:
+                prm = self.params[pop_index[name]]
+                states[name] = prm.init_state(batch, self.dtype, prm.v_init.device)
+            for t in range(steps):
+                for name in group:
+                    k = pop_index[name]
+                    prm = self.params[k]
+                    arrivals = []
+                    for r in range(len(prm.receptors)):
+                        a = ext[name][r][t] if ext[name][r] is not None else None
+                        for pre, d, w, rr in inner[name]:
+                            if rr == r and t - d >= 0:
+                                c = out[pre][t - d] @ w
+                                a = c if a is None else a + c
+                        arrivals.append(a if a is not None else
+                                        torch.zeros((batch, prm.n), dtype=self.dtype,
+                                                    device=prm.v_init.device))
+                    s, states[name] = self.kernels[k].step(arrivals, states[name],
+                                                           self.spike_fn)
+                    out[name].append(s)
+                    if name in rec_v:
+                        rec_v[name].append(states[name]["v"])
+                    if name in rec_i:
+                        total = states[name]["i"][0]
+                        for i_r in states[name]["i"][1:]:
+                            total = total + i_r
+                        rec_i[name].append(total)
+            for name in group:
+                hist[name] = torch.stack(out[name])
+                for var, rec in (("v", rec_v), ("i", rec_i)):
+                    if name in rec:
+                        traces.setdefault(name, {})[var] = torch.stack(rec[name], dim=1)
+        spikes = {t: hist[t].transpose(0, 1).to(self.dtype) for t, v in self.record
+                  if v == "spikes"}
+        counts = {t: hist[t].to(self.dtype).sum(0) for t, v in self.record if v == "counts"}
+        return Output(spikes=spikes, traces=traces, counts=counts)
+
+    # ---- export --------------------------------------------------------------------------
+    def to_network(self):
+        """A new Network equal to the compiled one but with this module's current values
+        (weights, and trained taus/thresholds/biases); probes are copied."""
+        header, arrays = network_to_arrays(self.net)
+        net = network_from_arrays(header, arrays)
+        for proj in self.projs:
+            w = proj.network_weights()
+            if proj.sparse:
+                old = net.projections[proj.name].weights
+                w = sp.csr_array((w, old.indices.copy(), old.indptr.copy()), shape=old.shape)
+            net.set_weights(proj.name, w)
+        for prm, name in zip(self.params, self.pop_names):
+            pop = net.populations[name]
+            changes = {}
+            if prm.train_tau:
+                changes["tau_mem"] = float(prm.tau_mem.detach())
+            if isinstance(prm.v_th, nn.Parameter):
+                changes["v_th"] = float(prm.v_th.detach())
+            if changes:
+                pop.model = dataclasses.replace(pop.model, **changes)
+            if isinstance(prm.bias, nn.Parameter):
+                pop.bias = prm.bias.detach().cpu().to(torch.float64).numpy().copy()
+        return net
+
+
+def _delayed_product(spikes: torch.Tensor, delay: int, w: torch.Tensor) -> torch.Tensor:
+    """Arrivals (steps, batch, n_post) of spikes (steps, batch, n_pre) through w with a delay
+    (steps): row t is W^T s[t - delay], zero before the first step."""
+    steps, batch, n_pre = spikes.shape
+    shift = min(delay, steps) * batch
+    cur = delayed_spike_product(spikes.reshape(steps * batch, n_pre), w, shift)
+    return cur.view(steps, batch, -1)
+
+
+def _check_trainable(net, trainable) -> frozenset:
+    if isinstance(trainable, str):
+        trainable = (trainable,)
+    allowed = {"weights", *NEURON_PARAMETERS, *net.projections}
+    bad = [t for t in trainable if t not in allowed]
+    if bad:
+        raise ModelError(f"spikemem.torch.module: trainable={bad} are unknown; use 'weights', "
+                         f"{list(NEURON_PARAMETERS)} or projection names "
+                         f"{sorted(net.projections)}")
+    return frozenset(trainable)
+
+
+def _check_record(net, record) -> list:
+    from ..model.network import POPULATION_VARIABLES, SOURCE_VARIABLES, Population
+
+    out = []
+    for item in record:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise ModelError(f"record: give (name, variable) pairs, got {item!r}")
+        node = net.node(item[0])
+        allowed = POPULATION_VARIABLES if isinstance(node, Population) else SOURCE_VARIABLES
+        if item[1] not in allowed:
+            raise ModelError(f"record: cannot record {item[1]!r} of {node.name!r}; use one of "
+                             f"{allowed}")
+        out.append((node.name, item[1]))
+    return out
+
+
+def module(net, trainable=("weights",), **options) -> SpikingModule:
+    """`net` as a trainable torch.nn.Module.
+
+    trainable: 'weights' (all projections), projection names, and any of 'tau_mem', 'v_th'
+        (per population) and 'bias' (per neuron).
+    options: surrogate (a snntorch.surrogate function; default atan()), dtype
+        (torch.float32 default, float64 for results equal to target='numpy'), record
+        (list of (name, variable); default the network's probes), seed (Poisson sources),
+        snntorch_neurons (bool). Move with .to(device).
+    """
+    return SpikingModule(net, trainable, **options)
