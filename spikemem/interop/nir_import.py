@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from ..errors import ModelError, ModelFileError
 from ..model import LIF, Network, PlasticityRule
+from .nir_windows import as_tuple, window_matrix
 
 #: node types composed into projections
 LINEAR_TYPES = ("Linear", "Affine", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d",
@@ -157,15 +158,6 @@ def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _tuple(x, nd: int) -> tuple:
-    a = np.asarray(x, dtype=np.int64).ravel()
-    if a.size == 1:
-        return (int(a[0]),) * nd
-    if a.size != nd:
-        raise ModelError(f"expected {nd} values, got {a.tolist()}")
-    return tuple(int(v) for v in a)
-
-
 def _uniform(values: np.ndarray, what: str) -> float:
     v = np.ravel(values)
     if v.size and not np.allclose(v, v[0], rtol=1e-12, atol=0):
@@ -185,66 +177,6 @@ def _valid_name(name: str) -> str:
         return name
     clean = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
     return clean if _NAME.match(clean) else "_" + clean
-
-
-def _window_matrix(weight: np.ndarray, in_shape: tuple, stride, padding, dilation, groups):
-    """A convolution as a sparse (n_in, n_out) matrix (channel-first, C-order flattening).
-
-    weight (C_out, C_in / groups, *kernel); in_shape (C_in, *spatial). Returns (A, out_shape).
-    """
-    nd = weight.ndim - 2
-    c_out, c_in_g = weight.shape[:2]
-    kernel = weight.shape[2:]
-    c_in, spatial = in_shape[0], tuple(in_shape[1:])
-    if len(spatial) != nd or c_in != c_in_g * groups or c_out % groups:
-        raise ModelError(f"input shape {in_shape} does not fit weights {weight.shape} with "
-                         f"groups={groups}")
-    stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
-    same = False
-    if isinstance(padding, (str, bytes)):
-        padding = _plain(padding)
-        if padding == "valid":
-            pad = (0,) * nd
-        elif padding == "same":
-            same = True
-            pad = tuple(dilation[i] * (kernel[i] - 1) // 2 for i in range(nd))
-        else:
-            raise ModelError(f"padding {padding!r} is unknown: use 'same', 'valid' or ints")
-    else:
-        pad = _tuple(padding, nd)
-    if same:
-        out_sp = spatial
-    else:
-        out_sp = tuple((spatial[i] + 2 * pad[i] - dilation[i] * (kernel[i] - 1) - 1)
-                       // stride[i] + 1 for i in range(nd))
-    if min(out_sp) < 1:
-        raise ModelError(f"the kernel {kernel} does not fit the input {spatial}")
-    in_flat = np.arange(int(np.prod(in_shape))).reshape(in_shape)
-    out_flat = np.arange(c_out * int(np.prod(out_sp))).reshape((c_out,) + out_sp)
-    grids = np.meshgrid(*[np.arange(o) for o in out_sp], indexing="ij")
-    rows, cols, vals = [], [], []
-    per_group = c_out // groups
-    for co in range(c_out):
-        g = co // per_group
-        for cl in range(c_in_g):
-            ci = g * c_in_g + cl
-            for k in np.ndindex(*kernel):
-                w = weight[(co, cl) + k]
-                if w == 0:
-                    continue
-                pos = [grids[i] * stride[i] - pad[i] + k[i] * dilation[i] for i in range(nd)]
-                ok = np.ones(out_sp, dtype=bool)
-                for i in range(nd):
-                    ok &= (pos[i] >= 0) & (pos[i] < spatial[i])
-                rows.append(in_flat[(ci,) + tuple(p[ok] for p in pos)])
-                cols.append(out_flat[co][ok])
-                vals.append(np.full(int(ok.sum()), w))
-    n_in, n_out = in_flat.size, out_flat.size
-    if not rows:
-        return sp.csr_array((n_in, n_out)), (c_out,) + out_sp
-    a = sp.coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                     shape=(n_in, n_out))
-    return a.tocsr(), (c_out,) + out_sp
 
 
 # ---- the builder ---------------------------------------------------------------------------
@@ -335,12 +267,12 @@ class _Builder:
             if kind.startswith("Conv"):
                 w = _arr(node.weight)
                 if len(s) == 1 and node.input_shape is not None:
-                    s = (w.shape[1] * int(node.groups),) + _tuple(node.input_shape, nd)
-                return _window_matrix(w, s, node.stride, node.padding, node.dilation,
+                    s = (w.shape[1] * int(node.groups),) + as_tuple(node.input_shape, nd)
+                return window_matrix(w, s, node.stride, node.padding, node.dilation,
                                       int(node.groups))
-            k = _tuple(node.kernel_size, 2)
+            k = as_tuple(node.kernel_size, 2)
             w = np.full((s[0], 1) + k, 1.0 if kind == "SumPool2d" else 1.0 / (k[0] * k[1]))
-            return _window_matrix(w, s, node.stride, node.padding, 1, s[0])
+            return window_matrix(w, s, node.stride, node.padding, 1, s[0])
         except ModelError as e:
             raise ModelError(f"NIR node {name!r} ({kind}): {e}") from None
         except (IndexError, TypeError, ValueError) as e:
