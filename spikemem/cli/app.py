@@ -8,7 +8,7 @@ import importlib
 from ..errors import ModelError
 
 #: subcommand modules, in --help order
-COMMANDS = ["targets", "info", "run", "demo", "experiment"]
+COMMANDS = ["targets", "info", "run", "demo", "experiment", "map", "export", "continual"]
 
 
 def build_parser() -> argparse.ArgumentParser:

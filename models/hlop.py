@@ -1,0 +1,92 @@
+"""HLOP: Hebbian learning based orthogonal projection for continual learning of spiking
+networks (Xiao et al., ICLR 2024; github pkuxmq/HLOP-SNN).
+
+    from spikemem.models import hlop
+    H = hlop.learn_subspace(X, k, target="numpy")      # (k, n), the spiking circuit
+    method = hlop.HLOPMethod(dims_first=[...], dims_inc=[...])   # spikemem.continual
+
+- hlop_circuit: the lateral subspace circuit as a spikemem Network with local
+  Hebbian/anti-Hebbian plasticity rules (runs on any target that supports them).
+- hlop_subspace / hlop_method: the same rule in matrix form inside torch training, with
+  gradients projected out of the old tasks' subspaces (BPTT or online traces).
+- EXPERIMENTS: `spikemem experiment hlop-permuted | hlop-split | hlop-loihi-hebbian`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .hlop_circuit import learn_subspace, principal_angles
+from .hlop_method import HLOPMethod
+
+_EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
+
+
+def _config(name: str) -> dict:
+    from spikemem.continual import load_config
+    from spikemem.errors import ModelError
+    path = _EXPERIMENTS_DIR / name
+    if not path.is_file():
+        raise ModelError(f"experiment config {path} is missing: run from a spikemem source "
+                         "checkout, or use `spikemem continual CONFIG`")
+    return load_config(path)
+
+
+def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dict:
+    from spikemem.continual import run
+    cfg = _config(config_name)
+    cfg.setdefault("evaluate", {})["targets"] = sorted({"numpy", target})
+    metrics = run(cfg, 1 if quick else 3, out_dir, quick=quick)
+    return {name: {k: m[k] for k in ("acc", "acc_std", "bwt", "bwt_std")}
+            for name, m in metrics.items()}
+
+
+def permuted_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
+    """Permuted digits, 10 tasks: HLOP vs fine-tuning vs EWC vs multitask (3 seeds)."""
+    return _continual("permuted_digits.toml", Path(out_dir), target, quick)
+
+
+def split_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
+    """Split digits, 5 tasks of 2 classes: HLOP vs fine-tuning vs EWC vs multitask."""
+    return _continual("split_digits.toml", Path(out_dir), target, quick)
+
+
+def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:
+    """The Hebbian phase alone: the subspace circuit learns the principal subspace of
+    synthetic data on numpy and on `target` (default loihi2); principal angles to the SVD."""
+    from spikemem.errors import UnsupportedFeatureError
+    from spikemem.targets import targets as available
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    n, k = (5, 2) if quick else (8, 3)
+    spread = np.array([3.0, 2.5, 0.4, 0.3, 0.2] if quick else
+                      [3.0, 2.5, 2.0, 0.4, 0.3, 0.25, 0.2, 0.15])
+    basis = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    x = (rng.standard_normal((60 if quick else 150, n)) * spread) @ basis.T
+    top = np.linalg.svd(x, full_matrices=False)[2][:k]
+    summary = {"n": n, "k": k, "samples": len(x)}
+    for tgt in sorted({"numpy", "loihi2" if target == "numpy" else target}):
+        if tgt not in available():
+            summary[tgt] = "target not installed"
+            continue
+        try:
+            h = learn_subspace(x, k, target=tgt)
+        except UnsupportedFeatureError as e:
+            summary[tgt] = f"unsupported: {e}"
+            continue
+        summary[tgt] = {"principal_angles_deg": principal_angles(h, top).tolist(),
+                        "h": h.tolist()}
+    (out_dir / "hebbian.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+EXPERIMENTS = {
+    "hlop-permuted": permuted_experiment,
+    "hlop-split": split_experiment,
+    "hlop-loihi-hebbian": hebbian_experiment,
+}
+
+__all__ = ["learn_subspace", "principal_angles", "HLOPMethod", "EXPERIMENTS"]

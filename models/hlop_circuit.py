@@ -1,0 +1,175 @@
+"""HLOP's lateral subspace circuit as a spikemem network with local plasticity.
+
+Signed quantities are carried push-pull: a pair of integrate-and-fire populations fire at
+b + u and b - u spikes per step (baseline b = `BASE`, IF with bias b and subtract reset
+fires at the rate of its input). Populations (dt = 1 ms):
+
+    xp, xn   sources: the positive and negative parts of the data vector x (rates)
+    ep, en   residual e = c x - H^T y       (n neurons each)
+    yp, yn   subspace neurons y = g H e     (k neurons each)
+
+Every E->Y projection holds +-(1 - alpha) g / 2 H^T and every Y->E projection
++-(1 - alpha) / 2 H (alpha = exp(-dt / tau_syn): the synaptic current's DC gain is
+1 / (1 - alpha)); the baselines cancel between the two members of each pair. At the loop's
+steady state e = (I + g H^T H)^-1 c x and y = g H e.
+
+Learning is local: each plastic projection sees only its own pre and post traces
+(trace = exponential average of spikes, jump 1 - decay, so trace ~ rate), and
+(trace - b) recovers the signed value on either side of a pair. The rule is
+dH = eta (y e^T - kappa diag(y^2) H), written per synapse as a sum of products:
+
+    E->Y (Hebbian):      dw = A (e - b)(y - b) - eta kappa (y - b)^2 w
+    Y->E (anti-Hebbian): dw = -A' (y - b)(e - b) - eta kappa (y - b)^2 w
+
+with the products expanded into trace monomials and a constant term. Its stable fixed point
+is H spanning the principal subspace of E[x x^T] (rows of norm 1 / sqrt(g kappa) in the rate
+model; spike-count noise in the y^2 factor makes them somewhat shorter in the circuit). The
+loop (delay 1 step each way, low-passed by tau_syn) is stable at that gain.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from spikemem.errors import ModelError
+from spikemem.model.network import Network
+from spikemem.model.neurons import IF
+from spikemem.model.plasticity import PlasticityRule, Term, Trace
+
+BASE = 0.5        # baseline rate (spikes per step) of every push-pull neuron
+INPUT_GAIN = 0.4  # c: residual deviation per unit of x
+LOOP_GAIN = 1.0   # g
+KAPPA = 1.0       # normalisation strength (loop gain at the fixed point is 1 / kappa)
+TAU_SYN = 5.0     # ms: low-pass in the loop
+TAU_TRACE = 50.0  # ms: rate estimate of the learning traces
+
+E_TO_Y = [("ep", "yp", 1), ("en", "yp", -1), ("ep", "yn", -1), ("en", "yn", 1)]
+Y_TO_E = [("yp", "ep", -1), ("yn", "ep", 1), ("yp", "en", 1), ("yn", "en", -1)]
+
+
+def _alpha() -> float:
+    return math.exp(-1.0 / TAU_SYN)
+
+
+def _scales() -> tuple[float, float]:
+    a = 1.0 - _alpha()
+    return a * LOOP_GAIN / 2.0, a / 2.0
+
+
+def offset_rule(name: str, coef: float, eta_kappa: float, decay_side: str,
+                bound: float = math.inf) -> PlasticityRule:
+    """dw = coef (p - b)(q - b) - eta_kappa (y - b)^2 w with p, q the pre and post traces
+    and y the trace on `decay_side` ('pre' or 'post'), expanded into sum-of-products terms;
+    weights clipped to [-bound, bound] (fixed-point targets size their weight range by it)."""
+    b = BASE
+    lam = math.exp(-1.0 / TAU_TRACE)
+    traces = (Trace("p", "pre", TAU_TRACE, 1.0 - lam), Trace("q", "post", TAU_TRACE, 1.0 - lam))
+    y = "p" if decay_side == "pre" else "q"
+    terms = (Term(coef, ("p", "q")), Term(-coef * b, ("p",)), Term(-coef * b, ("q",)),
+             Term(coef * b * b, ()),
+             Term(-eta_kappa, (y, y, "w")), Term(2 * eta_kappa * b, (y, "w")),
+             Term(-eta_kappa * b * b, ("w",)))
+    return PlasticityRule(name, traces, terms, w_min=-bound, w_max=bound)
+
+
+def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> Network:
+    """The circuit with the given weight matrices: h_copies[(pre, post)] is the (n_pre,
+    n_post) weight of each plastic projection. eta: Hebbian rate per step (0 = frozen)."""
+    s_f, s_b = _scales()
+    rng = np.random.default_rng(seed)
+    net = Network(dt=1.0)
+    net.source("xp", n)
+    net.source("xn", n)
+    neuron = IF(tau_syn=TAU_SYN, v_th=1.0, reset="subtract", bias=BASE)
+    for name, size in (("ep", n), ("en", n), ("yp", k), ("yn", k)):
+        net.population(name, size, neuron, v_init=rng.uniform(0.0, 1.0, size))
+    eye = sp.identity(n, format="csr") * ((1.0 - _alpha()) * INPUT_GAIN)
+    for pre, post, sign in (("xp", "ep", 1), ("xn", "ep", -1), ("xp", "en", -1), ("xn", "en", 1)):
+        net.connect(pre, post, eye * sign)
+    # |H_ij| <= |H row| <= 1 / sqrt(g kappa) <= 1: the bounds are never reached in the rate
+    # model and give fixed-point targets a weight range with room to grow
+    hebb = offset_rule("hlop_hebbian", s_f * eta, eta * KAPPA, "post", bound=2.0 * s_f)
+    anti = offset_rule("hlop_anti_hebbian", -s_b * eta, eta * KAPPA, "pre", bound=2.0 * s_b)
+    for pre, post, _ in E_TO_Y:
+        net.connect(pre, post, h_copies[(pre, post)], plasticity=hebb)
+    for pre, post, _ in Y_TO_E:
+        net.connect(pre, post, h_copies[(pre, post)], plasticity=anti)
+    net.record("yp", "counts")
+    return net
+
+
+def initial_copies(h: np.ndarray) -> dict:
+    """The eight projection weights that all represent the subspace matrix h (k, n)."""
+    s_f, s_b = _scales()
+    out = {(pre, post): sign * s_f * h.T for pre, post, sign in E_TO_Y}
+    out.update({(pre, post): sign * s_b * h for pre, post, sign in Y_TO_E})
+    return out
+
+
+def read_h(copies: dict) -> np.ndarray:
+    """The subspace matrix (k, n): the mean of what the eight projections hold."""
+    s_f, s_b = _scales()
+    est = [sign * copies[(pre, post)].T / s_f for pre, post, sign in E_TO_Y]
+    est += [sign * copies[(pre, post)] / s_b for pre, post, sign in Y_TO_E]
+    return np.mean(est, axis=0)
+
+
+def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator) -> np.ndarray:
+    """Deterministic rate code with a random phase per neuron and sample: rates x in [0, 1]
+    (samples, n) -> bool (samples * steps, n), each sample shown for `steps` steps."""
+    phase = rng.uniform(0.0, 1.0, x.shape)[:, None, :]
+    t = np.arange(steps + 1)[None, :, None]
+    ticks = np.floor(t * x[:, None, :] + phase)
+    return (np.diff(ticks, axis=1) > 0).reshape(-1, x.shape[1])
+
+
+def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present: int = 20,
+                   eta: float = 0.15, anneal: float = 0.7, seed: int = 0,
+                   return_copies: bool = False):
+    """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
+    the spiking Hebbian/anti-Hebbian circuit, simulated on `target`.
+
+    Each epoch shows every row (scaled to unit root-mean-square norm, entries clipped to
+    [-1, 1] since a rate cannot exceed one spike per step) for `present` steps;
+    eta (per step) is multiplied by `anneal` after every epoch. The subspace is that of the
+    uncentred second moment E[x x^T] (the top right singular vectors of x). Raises
+    UnsupportedFeatureError if the target cannot express the circuit (plastic projections
+    with constant and trace-product terms, IF neurons with bias, sparse weights).
+    """
+    from spikemem.targets import compile as compile_net
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 1:
+        raise ModelError(f"learn_subspace: x must be (samples, n), got shape {x.shape}")
+    n = x.shape[1]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
+    if not np.all(np.isfinite(x)) or not np.any(x):
+        raise ModelError("learn_subspace: x must be finite and not all zero")
+    rng = np.random.default_rng(seed)
+    scaled = np.clip(x / np.sqrt(np.mean(np.sum(x * x, axis=1))), -1.0, 1.0)
+    # start from k data rows (orthonormalised): away from the saddle points of the rule
+    rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
+    rows = rows + 1e-3 * rng.standard_normal(rows.shape)
+    h0 = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
+    copies = initial_copies(h0)
+    for epoch in range(int(epochs)):
+        net = build_circuit(copies, n, k, eta * anneal ** epoch, seed=seed + epoch)
+        sim = compile_net(net, target=target, seed=seed)
+        order = rng.permutation(len(scaled))
+        xs = scaled[order]
+        inputs = {"xp": encode_rates(np.clip(xs, 0, None), present, rng),
+                  "xn": encode_rates(np.clip(-xs, 0, None), present, rng)}
+        res = sim.run(len(xs) * present, inputs=inputs)
+        copies = {key: np.asarray(res.weights[f"{key[0]}->{key[1]}"]) for key in copies}
+    h = read_h(copies)
+    return (h, copies) if return_copies else h
+
+
+def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Principal angles (degrees, ascending) between the row spaces of a (k, n) and b (m, n)."""
+    qa = np.linalg.qr(np.asarray(a, dtype=np.float64).T)[0]
+    qb = np.linalg.qr(np.asarray(b, dtype=np.float64).T)[0]
+    s = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)
+    return np.degrees(np.arccos(s))

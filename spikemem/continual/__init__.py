@@ -1,0 +1,16 @@
+"""Continual learning of spiking networks: task sequences, the accuracy matrix and its
+metrics (ACC, BWT, FWT), a method plug-in interface with baselines (fine-tuning, EWC,
+multitask), checkpointed and resumable runs, JSON results and plots.
+
+    from spikemem.continual import run, load_config
+    metrics = run(load_config("experiments/permuted_digits.toml"), seeds=3, out="out")
+"""
+from .config import load_config, resolve
+from .data import Task, make_tasks
+from .methods import EWC, METHODS, FineTune, Method, Multitask, TrainConfig, build_method, fit
+from .metrics import acc, accuracy, bwt, fwt, summarize
+from .runner import run, run_one
+
+__all__ = ["load_config", "resolve", "Task", "make_tasks", "EWC", "METHODS", "FineTune",
+           "Method", "Multitask", "TrainConfig", "build_method", "fit", "acc", "accuracy",
+           "bwt", "fwt", "summarize", "run", "run_one"]
