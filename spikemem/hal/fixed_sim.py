@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..targets.base import Simulation
+from ..targets.layout import spike_layout
 
 
 @dataclass
@@ -62,14 +63,7 @@ class FixedPointSimulation(Simulation):
         self.target = target
         self.core = core
         self.mapping = mapping
-        self.offset, k = {}, 0
-        for node in list(net.sources.values()) + list(net.populations.values()):
-            self.offset[node.name] = k
-            k += node.n
-        self.n_src = sum(s.n for s in net.sources.values())
-        self.pop_slice = {p.name: slice(self.offset[p.name] - self.n_src,
-                                        self.offset[p.name] - self.n_src + p.n)
-                          for p in net.populations.values()}
+        self.offset, self.n_src, _, self.pop_slice = spike_layout(net)
         self.groups = core.build_groups(net, self.offset, self.pop_slice)
         self.plastic = getattr(core, "plastic", [])
         self.ring_size = max([g.delay for g in self.groups] +

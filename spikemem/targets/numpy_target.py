@@ -13,6 +13,7 @@ import numpy as np
 
 from ..model.features import FEATURES
 from .base import Simulation, TargetSpec
+from .layout import spike_layout
 
 SPEC = TargetSpec(
     name="numpy",
@@ -150,17 +151,8 @@ class NumpySimulation(Simulation):
     def __init__(self, net, seed: int):
         super().__init__(net, seed)
         pops = list(net.populations.values())
-        srcs = list(net.sources.values())
-        self.offset = {}  # node name -> offset in the spike vector
-        k = 0
-        for node in srcs + pops:
-            self.offset[node.name] = k
-            k += node.n
-        self.n_src = sum(s.n for s in srcs)
-        self.n_total = k
-        n = self.n_neurons = sum(p.n for p in pops)
-        self.pop_slice = {p.name: slice(self.offset[p.name] - self.n_src,
-                                        self.offset[p.name] - self.n_src + p.n) for p in pops}
+        self.offset, self.n_src, self.n_total, self.pop_slice = spike_layout(net)
+        n = self.n_neurons = self.n_total - self.n_src
         self.n_rec = max([len(p.receptors) for p in pops], default=1)
         # per-neuron parameters
         self.alpha = np.zeros((self.n_rec, n))

@@ -14,6 +14,7 @@ import torch
 from .delivery import EventTable
 from .neurons import PopulationParams, heaviside, lower_population
 from .plastic import PlasticProjection
+from ..targets.layout import spike_layout
 
 
 class Simulator:
@@ -22,17 +23,9 @@ class Simulator:
     def __init__(self, net, dtype, device, use_snntorch: bool = True):
         self.net, self.dtype, self.device = net, dtype, device
         pops = list(net.populations.values())
-        srcs = list(net.sources.values())
-        self.offset, k = {}, 0
-        for node in srcs + pops:
-            self.offset[node.name] = k
-            k += node.n
-        self.n_src = sum(s.n for s in srcs)
-        self.n_total = k
-        self.n_neurons = n = k - self.n_src
+        self.offset, self.n_src, self.n_total, self.pop_slice = spike_layout(net)
+        self.n_neurons = n = self.n_total - self.n_src
         self.n_rec = max([len(p.receptors) for p in pops], default=1)
-        self.pop_slice = {p.name: slice(self.offset[p.name] - self.n_src,
-                                        self.offset[p.name] - self.n_src + p.n) for p in pops}
         self.params = {p.name: PopulationParams(p, net.dt, dtype).to(device) for p in pops}
         self.kernels = {}
         for p in pops:
