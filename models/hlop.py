@@ -21,22 +21,10 @@ import numpy as np
 from .hlop_circuit import learn_subspace, principal_angles
 from .hlop_method import HLOPMethod
 
-_EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
-
-
-def _config(name: str) -> dict:
-    from spikemem.continual import load_config
-    from spikemem.errors import ModelError
-    path = _EXPERIMENTS_DIR / name
-    if not path.is_file():
-        raise ModelError(f"experiment config {path} is missing: run from a spikemem source "
-                         "checkout, or use `spikemem continual CONFIG`")
-    return load_config(path)
-
 
 def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dict:
-    from spikemem.continual import run
-    cfg = _config(config_name)
+    from spikemem.continual import load_config, run
+    cfg = load_config(config_name)
     cfg.setdefault("evaluate", {})["targets"] = sorted({"numpy", target})
     metrics = run(cfg, 1 if quick else 3, out_dir, quick=quick)
     return {name: {k: m[k] for k in ("acc", "acc_std", "bwt", "bwt_std")}
@@ -45,12 +33,12 @@ def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dic
 
 def permuted_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
     """Permuted digits, 10 tasks: HLOP vs fine-tuning vs EWC vs multitask (3 seeds)."""
-    return _continual("permuted_digits.toml", Path(out_dir), target, quick)
+    return _continual("permuted_digits", Path(out_dir), target, quick)
 
 
 def split_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
     """Split digits, 5 tasks of 2 classes: HLOP vs fine-tuning vs EWC vs multitask."""
-    return _continual("split_digits.toml", Path(out_dir), target, quick)
+    return _continual("split_digits", Path(out_dir), target, quick)
 
 
 def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:

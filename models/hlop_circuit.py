@@ -5,26 +5,29 @@ b + u and b - u spikes per step (baseline b = `BASE`, IF with bias b and subtrac
 fires at the rate of its input). Populations (dt = 1 ms):
 
     xp, xn   sources: the positive and negative parts of the data vector x (rates)
-    ep, en   residual e = c x - H^T y       (n neurons each)
-    yp, yn   subspace neurons y = g H e     (k neurons each)
+    ep       residual e = c x - H^T y, firing at b + e     (n neurons)
+    yp       subspace neurons y = g H e, firing at b + y   (k neurons)
+    en, yn   inverters of ep and yp (b - e, b - y): IF with bias 2b, one -1 synapse each
 
-Every E->Y projection holds +-(1 - alpha) g / 2 H^T and every Y->E projection
-+-(1 - alpha) / 2 H (alpha = exp(-dt / tau_syn): the synaptic current's DC gain is
-1 / (1 - alpha)); the baselines cancel between the two members of each pair. At the loop's
-steady state e = (I + g H^T H)^-1 c x and y = g H e.
+The four plastic projections ep->yp, en->yp (+-(1 - alpha) g / 2 H^T) and yp->ep, yn->ep
+(-+(1 - alpha) / 2 H) all hold H (alpha = exp(-dt / tau_syn): the synaptic current's DC gain
+is 1 / (1 - alpha)); the baselines cancel between the two members of each pair. At the
+loop's steady state e = (I + g H^T H)^-1 c x and y = g H e. The negative halves are
+inverters rather than learners of their own so that nothing can learn H with the opposite
+sign: with independent learners on both halves, rounding noise on fixed-point targets made
+the halves' rows flip sign against each other and cancel.
 
-Learning is local: each plastic projection sees only its own pre and post traces
-(trace = exponential average of spikes, jump 1 - decay, so trace ~ rate), and
-(trace - b) recovers the signed value on either side of a pair. The rule is
-dH = eta (y e^T - kappa diag(y^2) H), written per synapse as a sum of products:
+Learning is local: each plastic projection sees only its own pre and post traces: fast
+ones (rates, `TAU_TRACE`) and slow ones (each neuron's own mean rate, `TAU_BASELINE`), so
+that (fast - slow) recovers the signed value without assuming the baseline is exactly b.
+The rule is dH = eta (y e^T - kappa diag(y^2) H), written per synapse as a sum of products:
 
-    E->Y (Hebbian):      dw = A (e - b)(y - b) - eta kappa (y - b)^2 w
-    Y->E (anti-Hebbian): dw = -A' (y - b)(e - b) - eta kappa (y - b)^2 w
+    E->Y (Hebbian):      dw =  A (p - P)(q - Q) - eta kappa (q - Q)^2 w
+    Y->E (anti-Hebbian): dw = -A'(p - P)(q - Q) - eta kappa (p - P)^2 w
 
-with the products expanded into trace monomials and a constant term. Its stable fixed point
-is H spanning the principal subspace of E[x x^T] (rows of norm 1 / sqrt(g kappa) in the rate
-model; spike-count noise in the y^2 factor makes them somewhat shorter in the circuit). The
-loop (delay 1 step each way, low-passed by tau_syn) is stable at that gain.
+with the products expanded into trace monomials. Its stable fixed point is H spanning the
+principal subspace of the input's second moment (rows of norm 1 / sqrt(g kappa) in the
+rate model). The loop (delay 1 step each way, low-passed by tau_syn) is stable at that gain.
 """
 from __future__ import annotations
 
@@ -43,10 +46,12 @@ INPUT_GAIN = 0.4  # c: residual deviation per unit of x
 LOOP_GAIN = 1.0   # g
 KAPPA = 1.0       # normalisation strength (loop gain at the fixed point is 1 / kappa)
 TAU_SYN = 5.0     # ms: low-pass in the loop
-TAU_TRACE = 50.0  # ms: rate estimate of the learning traces
+TAU_TRACE = 10.0  # ms: rate estimate of the learning traces
+TAU_BASELINE = 1000.0  # ms: each neuron's mean rate, the zero of its signed value
+H_BOUND = 1.0     # |H_ij| limit (weight bounds; fixed-point targets size their range by it)
 
-E_TO_Y = [("ep", "yp", 1), ("en", "yp", -1), ("ep", "yn", -1), ("en", "yn", 1)]
-Y_TO_E = [("yp", "ep", -1), ("yn", "ep", 1), ("yp", "en", 1), ("yn", "en", -1)]
+E_TO_Y = [("ep", "yp", 1), ("en", "yp", -1)]
+Y_TO_E = [("yp", "ep", -1), ("yn", "ep", 1)]
 
 
 def _alpha() -> float:
@@ -60,17 +65,23 @@ def _scales() -> tuple[float, float]:
 
 def offset_rule(name: str, coef: float, eta_kappa: float, decay_side: str,
                 bound: float = math.inf) -> PlasticityRule:
-    """dw = coef (p - b)(q - b) - eta_kappa (y - b)^2 w with p, q the pre and post traces
-    and y the trace on `decay_side` ('pre' or 'post'), expanded into sum-of-products terms;
-    weights clipped to [-bound, bound] (fixed-point targets size their weight range by it)."""
+    """dw = coef (p - P)(q - Q) - eta_kappa (y - Y)^2 w with p, q the pre and post traces
+    (rates), P, Q slow traces of the same spikes (each neuron's baseline rate) and y, Y the
+    pair on `decay_side` ('pre' or 'post'), expanded into sum-of-products terms; weights
+    clipped to [-bound, bound] (fixed-point targets size their weight range by it)."""
     b = BASE
-    lam = math.exp(-1.0 / TAU_TRACE)
-    traces = (Trace("p", "pre", TAU_TRACE, 1.0 - lam), Trace("q", "post", TAU_TRACE, 1.0 - lam))
-    y = "p" if decay_side == "pre" else "q"
-    terms = (Term(coef, ("p", "q")), Term(-coef * b, ("p",)), Term(-coef * b, ("q",)),
-             Term(coef * b * b, ()),
-             Term(-eta_kappa, (y, y, "w")), Term(2 * eta_kappa * b, (y, "w")),
-             Term(-eta_kappa * b * b, ("w",)))
+    fast, slow = math.exp(-1.0 / TAU_TRACE), math.exp(-1.0 / TAU_BASELINE)
+    # every trace starts at the baseline rate: from 0 it would rise to b and that transient,
+    # (0 - b)^2 in every product, would shrink and scramble the weights
+    traces = (Trace("p", "pre", TAU_TRACE, 1.0 - fast, init=b),
+              Trace("q", "post", TAU_TRACE, 1.0 - fast, init=b),
+              Trace("P", "pre", TAU_BASELINE, 1.0 - slow, init=b),
+              Trace("Q", "post", TAU_BASELINE, 1.0 - slow, init=b))
+    y, base = ("p", "P") if decay_side == "pre" else ("q", "Q")
+    terms = (Term(coef, ("p", "q")), Term(-coef, ("p", "Q")), Term(-coef, ("P", "q")),
+             Term(coef, ("P", "Q")),
+             Term(-eta_kappa, (y, y, "w")), Term(2 * eta_kappa, (y, base, "w")),
+             Term(-eta_kappa, (base, base, "w")))
     return PlasticityRule(name, traces, terms, w_min=-bound, w_max=bound)
 
 
@@ -83,15 +94,19 @@ def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> 
     net.source("xp", n)
     net.source("xn", n)
     neuron = IF(tau_syn=TAU_SYN, v_th=1.0, reset="subtract", bias=BASE)
-    for name, size in (("ep", n), ("en", n), ("yp", k), ("yn", k)):
-        net.population(name, size, neuron, v_init=rng.uniform(0.0, 1.0, size))
+    inverter = IF(tau_syn=0.0, v_th=1.0, reset="subtract", bias=2.0 * BASE)
+    for name, size, model in (("ep", n, neuron), ("en", n, inverter), ("yp", k, neuron),
+                              ("yn", k, inverter)):
+        net.population(name, size, model, v_init=rng.uniform(0.0, 1.0, size))
     eye = sp.identity(n, format="csr") * ((1.0 - _alpha()) * INPUT_GAIN)
-    for pre, post, sign in (("xp", "ep", 1), ("xn", "ep", -1), ("xp", "en", -1), ("xn", "en", 1)):
-        net.connect(pre, post, eye * sign)
-    # |H_ij| <= |H row| <= 1 / sqrt(g kappa) <= 1: the bounds are never reached in the rate
-    # model and give fixed-point targets a weight range with room to grow
-    hebb = offset_rule("hlop_hebbian", s_f * eta, eta * KAPPA, "post", bound=2.0 * s_f)
-    anti = offset_rule("hlop_anti_hebbian", -s_b * eta, eta * KAPPA, "pre", bound=2.0 * s_b)
+    net.connect("xp", "ep", eye)
+    net.connect("xn", "ep", -eye)
+    net.connect("ep", "en", -sp.identity(n, format="csr"))
+    net.connect("yp", "yn", -sp.identity(k, format="csr"))
+    # |H_ij| <= |H row| = 1 / sqrt(g kappa) = 1 at the fixed point: the bounds clip only
+    # transients, and the tight range gives 8-bit fixed-point weights their finest step
+    hebb = offset_rule("hlop_hebbian", s_f * eta, eta * KAPPA, "post", bound=H_BOUND * s_f)
+    anti = offset_rule("hlop_anti_hebbian", -s_b * eta, eta * KAPPA, "pre", bound=H_BOUND * s_b)
     for pre, post, _ in E_TO_Y:
         net.connect(pre, post, h_copies[(pre, post)], plasticity=hebb)
     for pre, post, _ in Y_TO_E:
@@ -101,7 +116,8 @@ def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> 
 
 
 def initial_copies(h: np.ndarray) -> dict:
-    """The eight projection weights that all represent the subspace matrix h (k, n)."""
+    """The four plastic projections' weights, which all represent the subspace matrix h
+    (k, n)."""
     s_f, s_b = _scales()
     out = {(pre, post): sign * s_f * h.T for pre, post, sign in E_TO_Y}
     out.update({(pre, post): sign * s_b * h for pre, post, sign in Y_TO_E})
@@ -109,7 +125,7 @@ def initial_copies(h: np.ndarray) -> dict:
 
 
 def read_h(copies: dict) -> np.ndarray:
-    """The subspace matrix (k, n): the mean of what the eight projections hold."""
+    """The subspace matrix (k, n): the mean of what the four plastic projections hold."""
     s_f, s_b = _scales()
     est = [sign * copies[(pre, post)].T / s_f for pre, post, sign in E_TO_Y]
     est += [sign * copies[(pre, post)] / s_b for pre, post, sign in Y_TO_E]
@@ -126,17 +142,19 @@ def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator) -> np.ndar
 
 
 def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present: int = 20,
-                   eta: float = 0.15, anneal: float = 0.7, seed: int = 0,
+                   eta: float = 0.3, anneal: float = 0.6, seed: int = 0,
                    return_copies: bool = False):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
     the spiking Hebbian/anti-Hebbian circuit, simulated on `target`.
 
-    Each epoch shows every row (scaled to unit root-mean-square norm, entries clipped to
-    [-1, 1] since a rate cannot exceed one spike per step) for `present` steps;
-    eta (per step) is multiplied by `anneal` after every epoch. The subspace is that of the
-    uncentred second moment E[x x^T] (the top right singular vectors of x). Raises
-    UnsupportedFeatureError if the target cannot express the circuit (plastic projections
-    with constant and trace-product terms, IF neurons with bias, sparse weights).
+    x is scaled to unit root-mean-square row norm (less if an entry would exceed 1, since a
+    rate cannot exceed one spike per step). Each epoch shows every row, with a random sign,
+    for `present` steps (ms); eta (per step) is multiplied by `anneal` after every epoch,
+    each epoch a new compile starting from the previous weights. The random signs keep
+    E[x x^T] and remove the mean, so the subspace is that of the uncentred second moment
+    (the top right singular vectors of x). Raises UnsupportedFeatureError if the target
+    cannot express the circuit (plastic projections with trace-product terms and traces
+    starting at the baseline, IF neurons with bias, sparse weights).
     """
     from spikemem.targets import compile as compile_net
     x = np.asarray(x, dtype=np.float64)
@@ -148,7 +166,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present
     if not np.all(np.isfinite(x)) or not np.any(x):
         raise ModelError("learn_subspace: x must be finite and not all zero")
     rng = np.random.default_rng(seed)
-    scaled = np.clip(x / np.sqrt(np.mean(np.sum(x * x, axis=1))), -1.0, 1.0)
+    # unit root-mean-square row norm, unless an entry would then exceed one spike per step
+    scaled = x / max(np.sqrt(np.mean(np.sum(x * x, axis=1))), np.abs(x).max())
     # start from k data rows (orthonormalised): away from the saddle points of the rule
     rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
     rows = rows + 1e-3 * rng.standard_normal(rows.shape)
@@ -158,7 +177,9 @@ def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present
         net = build_circuit(copies, n, k, eta * anneal ** epoch, seed=seed + epoch)
         sim = compile_net(net, target=target, seed=seed)
         order = rng.permutation(len(scaled))
-        xs = scaled[order]
+        # each row with a random sign: E[x x^T] is kept, the mean (which the baseline traces
+        # would absorb) is removed
+        xs = scaled[order] * rng.choice([-1.0, 1.0], (len(scaled), 1))
         inputs = {"xp": encode_rates(np.clip(xs, 0, None), present, rng),
                   "xn": encode_rates(np.clip(-xs, 0, None), present, rng)}
         res = sim.run(len(xs) * present, inputs=inputs)

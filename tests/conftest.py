@@ -28,10 +28,12 @@ def random_rule(rng):
                                w_min=-2.0, w_max=2.0)
     if kind == 3:
         return sm.pair_stdp(a_plus=0.1, a_minus=0.05, w_min=-1.0, w_max=1.0)
-    # custom: a pre counter (tau = inf), a saturating post trace, a weight-dependent term
+    # custom: a pre counter (tau = inf) and a saturating post trace, both starting away from 0
+    # (init), and a weight-dependent term
     return sm.PlasticityRule(
         name="custom",
-        traces=(sm.Trace("c", "pre", math.inf, 0.5), sm.Trace("p", "post", 5.0, 2.0, True)),
+        traces=(sm.Trace("c", "pre", math.inf, 0.5, init=0.25),
+                sm.Trace("p", "post", 5.0, 2.0, True, init=-1.0)),
         terms=(sm.Term(0.02, ("pre",)), sm.Term(-0.01, ("p", "w")), sm.Term(0.005, ("c", "post"))),
         w_min=-1.0, w_max=1.0)
 

@@ -50,7 +50,7 @@ def _one_trial(net, steps, inputs):
     traces = {}
     for k, pr in net.projections.items():
         if pr.plasticity is not None:
-            traces[k] = {t.name: np.zeros(pr.shape[0] if t.side == "pre" else pr.shape[1])
+            traces[k] = {t.name: np.full(pr.shape[0] if t.side == "pre" else pr.shape[1], t.init)
                          for t in pr.plasticity.traces}
     v_rec = {name: [] for name in pops}
 

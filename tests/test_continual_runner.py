@@ -115,3 +115,17 @@ def test_online_trace_training_learns():
     FineTune().train_task(model, [task], 0, cfg, np.random.default_rng(0), scenario="task")
     after = accuracy(model.predict(task.x_test), task.y_test, task.classes)
     assert after > 0.85 and after > before + 0.2
+
+
+def test_shipped_configs_load_by_name(tmp_path):
+    """The experiment configs are package data: a bare name loads the shipped file, an unknown
+    name's error lists the shipped ones."""
+    from pathlib import Path
+
+    from spikemem.continual.config import load_config, shipped_configs
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    shipped = shipped_configs()
+    assert set(shipped) == {p.stem for p in root.glob("*.toml")}
+    assert load_config("permuted_digits") == load_config(root / "permuted_digits.toml")
+    with pytest.raises(ModelError, match="permuted_digits"):
+        load_config(tmp_path / "no_such_config")

@@ -76,6 +76,8 @@ CASES = {
                                                    compiled(n).run(3)),
                                         r"source 'poi'.*lower rate_hz or dt"),
     "NaN trace jump": (lambda n: sm.Trace("x", "pre", 5.0, math.nan), r"trace 'x' jump.*finite"),
+    "NaN trace init": (lambda n: sm.Trace("x", "pre", 5.0, init=math.nan),
+                       r"trace 'x' init.*finite.*give a real number"),
     "inf term coef": (lambda n: sm.Term(math.inf, ("pre",)), r"plasticity term coef.*finite"),
     "NaN weight bound": (lambda n: sm.pair_stdp(w_max=math.nan),
                          r"plasticity rule 'pair_stdp'.*w_min <= w_max"),

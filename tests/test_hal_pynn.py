@@ -77,6 +77,22 @@ def test_stdp_translation(tmp_path):
     assert "AdditiveWeightDependence(w_min=0.0, w_max=0.5)" in text and "delay=2.0" in text
 
 
+def test_stdp_with_started_traces_is_refused(tmp_path):
+    """PyNN's SpikePairRule traces start at 0: a pair_stdp with a trace init is refused."""
+    rule = sm.pair_stdp(w_max=0.5)
+    x_pre = sm.Trace("x_pre", "pre", 20.0, init=0.3)
+    started = sm.PlasticityRule(rule.name, (x_pre, rule.traces[1]), rule.terms, rule.w_min,
+                                rule.w_max)
+    net = sm.Network()
+    net.source("s", 2)
+    net.population("p", 2, sm.LIF())
+    net.connect("s", "p", np.ones((2, 2)) * 0.1, plasticity=started, name="learn")
+    with pytest.raises(UnsupportedFeatureError,
+                       match=r"projection 'learn': trace 'x_pre' init=0.3.*start at 0.*init=0"):
+        export_pynn(net, tmp_path / "m.py", steps=10)
+    assert not (tmp_path / "m.py").exists()
+
+
 def test_script_runs_on_nest_like_the_spinnaker_target(tmp_path):
     pytest.importorskip("pyNN.nest")
     net, x = network()

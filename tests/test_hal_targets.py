@@ -169,6 +169,14 @@ def test_loihi_refuses_what_it_cannot_express():
         sm.compile(net, target="spinnaker", chip="loihi2")
     with pytest.raises(ModelError, match="headroom_bits"):
         sm.compile(sm.Network(), target="loihi2", headroom_bits=40)
+    net = sm.Network()
+    net.source("in", 3)
+    net.population("out", 2, sm.IF(tau_syn=0.0, v_th=1e9))   # an "integrate only" readout
+    net.connect("in", "out", np.full((3, 2), 0.2))
+    with pytest.raises(ModelError, match="'in->out': every weight rounds to 0"):
+        sm.compile(net, target="loihi2")
+    net.populations["out"].model = sm.IF(tau_syn=0.0, v_th=10.0)
+    sm.compile(net, target="loihi2")
 
 
 @pytest.mark.parametrize("target", ["loihi2", "spinnaker"])

@@ -108,27 +108,34 @@ def test_method_protects_old_task_activity(activity):
     assert change(model) < 0.5 * change(plain)
 
 
-def test_offset_rule_is_the_stated_local_product():
-    rule = hc.offset_rule("r", 0.3, 0.05, "post")
-    assert {t.side for t in rule.traces} == {"pre", "post"}
-    assert all(set(term.factors) <= {"p", "q", "w"} for term in rule.terms)
+@pytest.mark.parametrize("side", ["pre", "post"])
+def test_offset_rule_is_the_stated_local_product(side):
+    rule = hc.offset_rule("r", 0.3, 0.05, side)
+    assert {(t.name, t.side) for t in rule.traces} == {("p", "pre"), ("q", "post"),
+                                                       ("P", "pre"), ("Q", "post")}
+    assert all(t.init == hc.BASE for t in rule.traces)      # no start-up transient
+    assert all(set(term.factors) <= {"p", "q", "P", "Q", "w"} for term in rule.terms)
     rng = np.random.default_rng(0)
-    for p, q, w in rng.uniform(-1, 2, (5, 3)):
-        value = {"p": p, "q": q, "w": w}
+    for p, q, pp, qq, w in rng.uniform(-1, 2, (5, 5)):
+        value = {"p": p, "q": q, "P": pp, "Q": qq, "w": w}
         total = sum(t.coef * math.prod(value[f] for f in t.factors) for t in rule.terms)
-        b = hc.BASE
-        assert total == pytest.approx(0.3 * (p - b) * (q - b) - 0.05 * (q - b) ** 2 * w)
+        y = p - pp if side == "pre" else q - qq
+        assert total == pytest.approx(0.3 * (p - pp) * (q - qq) - 0.05 * y ** 2 * w)
 
 
-def test_the_eight_projections_hold_one_matrix():
+def test_the_four_projections_hold_one_matrix_and_the_negative_halves_invert():
     h = np.random.default_rng(0).standard_normal((2, 5))
     copies = hc.initial_copies(h)
-    assert len(copies) == 8
+    assert len(copies) == 4
     assert np.allclose(hc.read_h(copies), h)
     net = hc.build_circuit(copies, 5, 2, eta=0.01)
-    plastic = [p for p in net.projections.values() if p.plasticity is not None]
-    assert len(plastic) == 8
-    assert {p.plasticity.name for p in plastic} == {"hlop_hebbian", "hlop_anti_hebbian"}
+    plastic = {p.name: p for p in net.projections.values() if p.plasticity is not None}
+    assert set(plastic) == {"ep->yp", "en->yp", "yp->ep", "yn->ep"}
+    assert {p.plasticity.name for p in plastic.values()} == {"hlop_hebbian",
+                                                             "hlop_anti_hebbian"}
+    # en and yn fire at 2b - (rate of ep / yp): b - e and b - y
+    assert net.populations["yn"].model.bias == 2 * hc.BASE
+    assert np.allclose(net.projections["yp->yn"].synapses()[2], -1.0)
 
 
 def test_circuit_steady_state_matches_the_rate_model():
@@ -149,27 +156,28 @@ def test_circuit_steady_state_matches_the_rate_model():
 
 
 def test_learn_subspace_numpy_small():
-    """Measured: 9.3 degrees (n=3, k=1, 40 samples, 6 epochs of 20 steps per sample)."""
+    """Measured: 1.5 degrees (n=3, k=1, 40 samples, 6 epochs of 20 steps per sample)."""
     x = _data(3, [3.0, 0.8, 0.4], 40)
     h = hlop.learn_subspace(x, 1, target="numpy")
     assert h.shape == (1, 3)
-    assert hlop.principal_angles(h, _top(x, 1)).max() < 15.0
+    assert hlop.principal_angles(h, _top(x, 1)).max() < 5.0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", sm.targets())
 def test_learn_subspace_on_every_target(target):
-    """The leading principal direction is learned on every target. Measured angles of the
-    two directions (n=5, k=2, 60 samples, 6 epochs): numpy, brian2 and torch 2.1 / 18.4,
-    spinnaker 3.8 / 16.9, loihi2 11.9 / 80.6 degrees: the second is not reliable (see
-    docs/models/hlop.md) and is not asserted."""
+    """The learned H spans the top-2 principal subspace on every target. Measured principal
+    angles (n=5, k=2, 60 samples, 6 epochs): numpy, brian2 and torch 0.2 / 0.6 (the same
+    weights), spinnaker 0.3 / 0.8, loihi2 (8-bit weights) 0.9 / 3.3 degrees."""
     x = _data(5, [3, 2.5, .4, .3, .2], 60)
     try:
         h = hlop.learn_subspace(x, 2, target=target)
     except sm.UnsupportedFeatureError as e:
         assert "cannot express" in str(e)
         return
-    assert hlop.principal_angles(h, _top(x, 2)).min() < 15.0
+    limit = 6.0 if target == "loihi2" else 2.0
+    assert hlop.principal_angles(h, _top(x, 2)).max() < limit
+    assert np.linalg.norm(h, axis=1) == pytest.approx(1.0, abs=0.2)   # rows of norm 1
 
 
 def test_learn_subspace_rejects_bad_input():
@@ -207,10 +215,10 @@ def test_experiments_registered_and_configs_resolve():
 
 @pytest.mark.slow
 def test_hebbian_experiment_writes_angles(tmp_path):
-    """Measured (quick data): numpy 15.9 / 83.1, loihi2 53.9 / 73.6 degrees."""
+    """Measured (quick data): numpy 0.6 / 2.1, loihi2 1.3 / 5.2 degrees."""
     summary = hlop.EXPERIMENTS["hlop-loihi-hebbian"](tmp_path, "numpy", True)
-    assert min(summary["numpy"]["principal_angles_deg"]) < 20.0
-    assert "loihi2" in summary
+    assert max(summary["numpy"]["principal_angles_deg"]) < 5.0
+    assert max(summary["loihi2"]["principal_angles_deg"]) < 10.0
     assert (tmp_path / "hebbian.json").is_file()
 
 
@@ -218,14 +226,15 @@ def test_hebbian_experiment_writes_angles(tmp_path):
 def test_permuted_digits_quick_meets_the_targets(tmp_path):
     """The CI check of the done-when targets, one seed of the --quick run (4 tasks):
     HLOP's BWT >= 10 points better than fine-tuning's and within 2 points of zero, its
-    ACC within 3 points of multitask. Measured (seed 0): finetune -12.2, hlop -0.6 BWT;
-    ACC hlop 92.9, multitask 95.6."""
-    from pathlib import Path
-
+    ACC within 3 points of multitask; the trained networks run on the chip targets.
+    Measured (seed 0): BWT finetune -13.1, hlop -0.3; ACC hlop 94.8, multitask 96.8; on
+    loihi2 and spinnaker every network within 1.2 points of torch on the same samples."""
     from spikemem.continual import load_config, run
-    cfg = load_config(Path(__file__).resolve().parents[1] / "experiments" /
-                      "permuted_digits.toml")
-    m = run(cfg, 1, tmp_path, quick=True, progress=False)
+    m = run(load_config("permuted_digits"), 1, tmp_path, quick=True, progress=False)
     assert m["hlop"]["bwt"] - m["finetune"]["bwt"] >= 0.10
     assert abs(m["hlop"]["bwt"]) <= 0.02
     assert m["multitask"]["acc"] - m["hlop"]["acc"] <= 0.03
+    for method in m.values():
+        for target in ("numpy", "loihi2", "spinnaker"):
+            r = method["targets"][target]
+            assert abs(r["acc"] - r["torch_acc"]) <= 0.03

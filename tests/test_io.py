@@ -143,7 +143,7 @@ def test_round_trip_preserves_every_float_exactly(dt, tau_mem, taus, v, reset, r
     net.spike_times("st", [[], [0, refractory], [5]])
     net.population("p", 3, model, bias=np.array(v) if per_neuron else None,
                    v_init=np.array(v[::-1]) if per_neuron else v[1])
-    rule = sm.PlasticityRule("r", (sm.Trace("a", "pre", tau_mem, v[0], True),),
+    rule = sm.PlasticityRule("r", (sm.Trace("a", "pre", tau_mem, v[0], True, init=v[2]),),
                              (sm.Term(v[1], ("a", "post", "w")),), w_min=w_min, w_max=w_max)
     receptor = model.receptor_names[-1]
     net.connect("poi", "p", np.array(v)[:, None] * np.ones((3, 3)), receptor=receptor,

@@ -1,4 +1,5 @@
-"""Packaging: every package directory is installed, hardware/ and models/ included."""
+"""Packaging: every package directory is installed, hardware/, models/ and the experiment
+configs included."""
 import subprocess
 import sys
 import tomllib
@@ -10,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 INSTALLED_AS = {"spikemem": "spikemem", "hardware": "spikemem.hardware",
-                "models": "spikemem.models"}
+                "models": "spikemem.models", "experiments": "spikemem.experiments"}
 
 
 def package_dirs() -> set[str]:
@@ -46,5 +47,6 @@ def test_wheel_contains_hardware_and_model_data(tmp_path):
     expected = {f"spikemem/hardware/{p.name}" for p in (ROOT / "hardware").glob("*.toml")}
     expected |= {f"spikemem/models/data/{p.name}" for p in (ROOT / "models" / "data").glob("*")
                  if p.is_file()}
+    expected |= {f"spikemem/experiments/{p.name}" for p in (ROOT / "experiments").glob("*.toml")}
     expected |= {"spikemem/__init__.py", "spikemem/targets/numpy_target.py"}
     assert expected <= names, sorted(expected - names)

@@ -10,7 +10,8 @@ import json
 def add_parser(sub):
     p = sub.add_parser("continual", help="run a continual-learning experiment (TOML config)",
                        description=__doc__)
-    p.add_argument("config", help="TOML file, e.g. experiments/permuted_digits.toml")
+    p.add_argument("config", help="TOML file, e.g. experiments/permuted_digits.toml, or a "
+                   "shipped config's name: permuted_digits, split_digits")
     p.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
     p.add_argument("--out", default="out/continual", help="output folder (default out/continual)")
     p.add_argument("--quick", action="store_true", help="the config's reduced [quick] run")

@@ -30,18 +30,31 @@ DEFAULTS = {
 }
 
 
+def shipped_configs() -> dict:
+    """Config name -> path of the experiment configs installed with spikemem
+    (`spikemem.experiments`, the repository's experiments/*.toml)."""
+    from importlib.resources import files
+    folder = files("spikemem.experiments")
+    return {p.name[:-5]: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
 def load_config(path) -> dict:
-    """Read a TOML config; returns the raw dict (use resolve() to apply defaults/quick)."""
+    """Read a TOML config (a path, or the name of a shipped config such as
+    "permuted_digits"); returns the raw dict (use resolve() to apply defaults/quick)."""
     try:
         import tomllib
     except ImportError:
         import tomli as tomllib
     path = Path(path)
+    shipped = shipped_configs()
+    if not path.exists() and path.suffix == "" and path.name in shipped:
+        path = shipped[path.name]
     try:
         with open(path, "rb") as f:
             cfg = tomllib.load(f)
     except OSError as e:
-        raise ModelError(f"cannot read config {path}: {e}") from None
+        raise ModelError(f"cannot read config {path}: {e} (give a TOML path or a shipped "
+                         f"config name: {sorted(shipped)})") from None
     except tomllib.TOMLDecodeError as e:
         raise ModelError(f"config {path} is not valid TOML: {e}") from None
     return cfg

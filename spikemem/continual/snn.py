@@ -21,10 +21,6 @@ import numpy as np
 
 from ..errors import ModelError
 
-#: a potential the output integrator never reaches (it only integrates)
-OUT_THRESHOLD = 1e9
-
-
 def encode(x: np.ndarray, steps: int) -> np.ndarray:
     """Deterministic rate code: feature value p in [0, 1] spikes at step t when
     floor((t + 1) p) > floor(t p). x (samples, n) -> bool (samples, steps, n)."""
@@ -138,6 +134,16 @@ class SpikingMLP:
         return np.concatenate(out) if out else np.zeros((0, self.sizes[-1]))
 
     # ---- spikemem ---------------------------------------------------------------------------
+    def _out_threshold(self) -> float:
+        """A potential the output integrator cannot reach in one presentation (steps, plus a
+        step per layer for the last spikes to arrive): every presynaptic neuron spiking at
+        every step adds at most the column's positive weights. Kept this tight rather than
+        "infinite" so that fixed-point targets, which share one scale between threshold and
+        weights, keep the weights' precision."""
+        w = self.weights[-1].detach().double().numpy()
+        per_step = float(np.clip(w, 0, None).sum(axis=0).max(initial=0.0))
+        return 2.0 * (self.steps + len(self.weights)) * per_step + 1.0
+
     def to_network(self):
         """The trained network as a spikemem Network (source `in`, LIF `h1..`, IF `out`)."""
         from ..model.network import Network
@@ -147,7 +153,7 @@ class SpikingMLP:
         lif = LIF(tau_mem=self.tau_mem, tau_syn=0.0, v_th=1.0, v_reset=0.0, reset="subtract")
         names = ["in"] + [f"h{k}" for k in range(1, len(self.sizes) - 1)] + ["out"]
         for k, name in enumerate(names[1:], start=1):
-            model = IF(tau_syn=0.0, v_th=OUT_THRESHOLD) if name == "out" else lif
+            model = IF(tau_syn=0.0, v_th=self._out_threshold()) if name == "out" else lif
             net.population(name, self.sizes[k], model)
             net.connect(names[k - 1], name, self.weights[k - 1].detach().double().numpy(),
                         delay=1)

@@ -15,7 +15,8 @@ Translation (dt ms per step; the canonical update adds I to v once per step):
   Every source becomes a SpikeSourceArray with the spikes every spikemem target sees.
   pair_stdp (all-to-all pairing) becomes STDPMechanism(SpikePairRule, AdditiveWeightDependence)
   with A = a / w_max (PyNN's amplitudes are relative to w_max).
-Subtract reset, more than two receptors, other plasticity rules and batches are refused.
+Subtract reset, more than two receptors, other plasticity rules, traces with a non-zero init
+and batches are refused.
 """
 from __future__ import annotations
 
@@ -210,6 +211,12 @@ def _synapse(p, dt: float) -> str:
         raise UnsupportedFeatureError(
             f"projection {p.name!r}: only all-to-all pair_stdp with finite weight bounds "
             "(w_max > 0) has a PyNN equivalent (STDPMechanism with SpikePairRule)")
+    started = [t for t in rule.traces if t.init != 0]
+    if started:
+        raise UnsupportedFeatureError(
+            f"projection {p.name!r}: trace {started[0].name!r} init={started[0].init}: PyNN's "
+            "SpikePairRule traces start at 0 (feature 'trace_init'); export the rule with "
+            "init=0")
     tp, tm = rule.traces[0].tau, rule.traces[1].tau
     a_plus, a_minus = rule.terms[0].coef, -rule.terms[1].coef
     return (f"sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus={tp!r}, "

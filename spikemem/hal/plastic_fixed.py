@@ -2,8 +2,9 @@
 
 Weights are signed integers in the chip's weight units (SpiNNaker: the receptor's ring-buffer
 units, 2**(shift - 15) model units, 16 bits; Loihi: the projection's 8-bit mantissas, each
-2**(exp + 6) / S model units), kept per trial. Each step (docs/semantics.md, rules 4-5):
-traces update x = mul(x, decay) + jump (or = jump on a spike when saturating), in s16.15;
+2**(exp + 6) / S model units), kept per trial. Traces are s16.15 and start at their init
+(rounded as jumps are; refused beyond the 32-bit range). Each step (docs/semantics.md, rules
+4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating);
 each term of dw multiplies its s16.15 factors (the coefficient, held with 12 more fraction
 bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
 rounded to weight units (SpiNNaker: to nearest; Loihi: stochastically, as its learning engine
@@ -18,10 +19,12 @@ import zlib
 
 import numpy as np
 
+from ..errors import UnsupportedFeatureError
 from .s1615 import ONE, fx_mul, mul_decay
 
 COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
 CONV_BITS = 16  # fraction bits of the weight-unit <-> s16.15 conversion factors
+ACCUM_MAX = 2 ** 31 - 1  # the largest s16.15 raw value (32-bit accum), just under 65536.0
 
 
 class FixedPlastic:
@@ -47,6 +50,7 @@ class FixedPlastic:
         self.decay = {t.name: (2 ** 32 if math.isinf(t.tau) else round(t.decay(dt) * 2 ** 32))
                       for t in self.rule.traces}
         self.jump = {t.name: round(t.jump * ONE) for t in self.rule.traces}
+        self.init = {t.name: _trace_init(proj.name, t) for t in self.rule.traces}
         self.coef = [round(term.coef * ONE * 2 ** COEF_BITS) for term in self.rule.terms]
         self.w = None
         self.traces = None
@@ -54,7 +58,7 @@ class FixedPlastic:
     def start(self, batch: int):
         self.w = np.tile(self.w0, (batch, 1))
         n = {"pre": self.proj.shape[0], "post": self.proj.shape[1]}
-        self.traces = {t.name: np.zeros((batch, n[t.side]), dtype=np.int64)
+        self.traces = {t.name: np.full((batch, n[t.side]), self.init[t.name], dtype=np.int64)
                        for t in self.rule.traces}
 
     def learn(self, pre_spikes: np.ndarray, post_spikes: np.ndarray):
@@ -96,6 +100,19 @@ class FixedPlastic:
         out = np.zeros((w.shape[0],) + self.proj.shape)
         out[:, self.i_pre, self.i_post] = w
         return out
+
+
+def _trace_init(projection: str, trace) -> int:
+    """The trace's init as an s16.15 raw value (rounded as jumps are); refused when the
+    32-bit accum cannot hold it (|init| >= 65536 trace units)."""
+    raw = round(trace.init * ONE)
+    if abs(raw) > ACCUM_MAX:
+        raise UnsupportedFeatureError(
+            f"projection {projection!r}: trace {trace.name!r} init={trace.init} is outside the "
+            f"s16.15 trace range, |init| < {(ACCUM_MAX + 1) // ONE}, of the fixed-point targets "
+            "(spinnaker, loihi2; feature 'trace_init'): scale the trace (init and jump) down and "
+            "its terms' coefficients up")
+    return raw
 
 
 def _round_shift(x: np.ndarray, bits: int) -> np.ndarray:

@@ -218,6 +218,16 @@ def loihi_plan(net, chip: Chip, headroom_bits: int | None = None) -> tuple[dict,
     weights = {name: loihi_weights(syn[name][2], neurons[p.post].scale, chip,
                                    None if p.plasticity is None else _bounds(p.plasticity))
                for name, p in net.projections.items()}
+    for name, p in net.projections.items():
+        stats = weights[name].stats
+        if stats.zeroed and stats.zeroed == np.count_nonzero(syn[name][2]):
+            m = net.populations[p.post].model
+            raise UnsupportedFeatureError(
+                f"projection {name!r}: every weight rounds to 0 on {chip.name}, whose neurons "
+                f"share one scale between threshold and weights: population {p.post!r} has "
+                f"v_th - v_reset = {m.v_th - m.v_reset:g}, far above its weights (largest "
+                f"{float(np.max(np.abs(syn[name][2]))):g}); lower v_th towards the largest "
+                "potential the population can reach")
     return neurons, weights
 
 

@@ -26,6 +26,7 @@ FEATURES = {
     "poisson_source": "seeded Poisson sources",
     "spike_times_source": "spike-time list sources",
     "plasticity": "plasticity rules (traces and sum-of-products dw)",
+    "trace_init": "plasticity traces starting at a non-zero value (Trace init)",
     "batch": "several independent trials in one run",
     "record_v": "recording the membrane potential",
     "record_i": "recording the synaptic current",
@@ -63,6 +64,8 @@ def network_features(net, batched: bool = False) -> set[str]:
             used.add("delay_1")
         if pr.plasticity is not None:
             used.add("plasticity")
+            if any(t.init != 0 for t in pr.plasticity.traces):
+                used.add("trace_init")
     for probe in net.probes:
         if probe.variable in ("v", "i"):
             used.add(f"record_{probe.variable}")

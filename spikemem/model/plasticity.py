@@ -33,6 +33,10 @@ class Trace:
     side: "pre" (driven by the pre spike arriving at the synapse) or "post".
     saturate: if True the trace is set to `jump` on a spike instead of adding
         (nearest-neighbour pairing).
+    init: the trace's value before step 0 (units of `jump`), in every trial of a batch and
+        again after sim.reset(); a continuing run() keeps the trace where it was. A trace
+        estimating a rate around a baseline starts at the baseline, without a start-up
+        transient from 0.
     """
 
     name: str
@@ -40,6 +44,7 @@ class Trace:
     tau: float
     jump: float = 1.0
     saturate: bool = False
+    init: float = 0.0
 
     def __post_init__(self):
         check_name(self.name, "trace")
@@ -51,13 +56,14 @@ class Trace:
                                                      allow_inf=True))
         object.__setattr__(self, "jump", finite_float(self.jump, f"trace {self.name!r} jump"))
         object.__setattr__(self, "saturate", bool(self.saturate))
+        object.__setattr__(self, "init", finite_float(self.init, f"trace {self.name!r} init"))
 
     def decay(self, dt: float) -> float:
         return 1.0 if math.isinf(self.tau) else math.exp(-dt / self.tau)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "side": self.side, "tau": self.tau, "jump": self.jump,
-                "saturate": self.saturate}
+                "saturate": self.saturate, "init": self.init}
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ class Brian2Model:
             s.delay = np.concatenate([np.tile(p[6] - 1, b) for p in plan.parts]) * self.dt * b2.ms
         for cname, value in plan.constants.items():
             setattr(s, cname, value)
+        for var, value in plan.initial.items():
+            setattr(s, var, value)
         if plan.learn:
             s.run_regularly(plan.learn, when=LEARN_WHEN, order=LEARN_ORDER, clock=self.clock,
                             name=f"{plan.name}_learn")

@@ -83,6 +83,7 @@ class SynapsePlan:
     on_pre: str = ""
     learn: str = ""
     constants: dict = field(default_factory=dict)
+    initial: dict = field(default_factory=dict)  # per-synapse variable -> value before step 0
     projection: object = None  # the plastic Projection, None for merged static ones
 
     @property
@@ -191,6 +192,7 @@ def _lower_rule(plan: SynapsePlan, rule, dt: float) -> None:
         var[tr.name] = x
         eqs += [f"{x} : 1", f"decay{k} : 1 (shared, constant)", f"jump{k} : 1 (shared, constant)"]
         consts[f"decay{k}"], consts[f"jump{k}"] = tr.decay(dt), tr.jump
+        plan.initial[x] = tr.init
         code.append(f"{x} = {x}*decay{k}")
         if tr.saturate:
             code.append(f"{x} = {spike}*jump{k} + (1 - {spike})*{x}")

@@ -10,7 +10,7 @@ CAPABILITIES = frozenset({
     "lif", "if", "tau_syn_zero", "multi_receptor", "reset_zero", "reset_subtract",
     "refractory", "bias", "v_init", "delay_1",
     "delays", "per_synapse_delays", "dense", "sparse", "input_source", "poisson_source",
-    "spike_times_source", "plasticity", "batch", "record_v", "record_i"})
+    "spike_times_source", "plasticity", "trace_init", "batch", "record_v", "record_i"})
 
 SPEC = TargetSpec(
     name="loihi2",

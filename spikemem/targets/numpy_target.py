@@ -98,8 +98,8 @@ class _Plastic:
     def start(self, batch: int):
         if self.w is None:
             self.w = np.tile(self.w0, (batch, 1))
-            self.traces = {t.name: np.zeros((batch, self.proj.shape[0 if t.side == "pre" else 1]))
-                           for t in self.rule.traces}
+            n = {"pre": self.proj.shape[0], "post": self.proj.shape[1]}
+            self.traces = {t.name: np.full((batch, n[t.side]), t.init) for t in self.rule.traces}
 
     def deliver(self, pre_spikes: np.ndarray, current: np.ndarray):
         """Add W^T s_pre (s_pre: arriving pre spikes (batch, n_pre)) into current (batch, C)."""

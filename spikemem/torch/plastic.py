@@ -35,9 +35,9 @@ class PlasticProjection:
     def start(self, batch: int):
         if self.w is None:
             self.w = self.w0.expand(batch, -1).clone()
-            self.traces = {t.name: torch.zeros((batch, self.n_pre if t.side == "pre"
-                                                 else self.n_post), dtype=self.w.dtype,
-                                                device=self.w.device)
+            self.traces = {t.name: torch.full((batch, self.n_pre if t.side == "pre"
+                                                else self.n_post), t.init, dtype=self.w.dtype,
+                                               device=self.w.device)
                            for t in self.rule.traces}
 
     def reset(self):

@@ -259,6 +259,25 @@ def custom_rule() -> sm.Network:
     return _record_all(net)
 
 
+def rate_baseline() -> sm.Network:
+    """A covariance rule dw = eta (x - b_x)(y - b_y) on rate traces that start at their
+    baselines (init = b, about the mean trace of a 40 Hz train: 0.04 / (1 - exp(-1 / 20))),
+    as products: eta x y - eta b_y x - eta b_x y + eta b_x b_y (a constant term)."""
+    eta, b_x, b_y = 0.002, 0.8, 0.8
+    rule = sm.PlasticityRule(
+        name="covariance",
+        traces=(sm.Trace("x", "pre", 20.0, init=b_x), sm.Trace("y", "post", 20.0, init=b_y)),
+        terms=(sm.Term(eta, ("x", "y")), sm.Term(-eta * b_y, ("x",)),
+               sm.Term(-eta * b_x, ("y",)), sm.Term(eta * b_x * b_y, ())),
+        w_min=-0.5, w_max=1.0)
+    net = sm.Network(dt=1.0)
+    net.poisson("x", 10, rate_hz=np.linspace(20, 60, 10), seed=61)
+    net.population("y", 4, sm.LIF(tau_mem=10.0, tau_syn=3.0, v_th=3.0))
+    net.connect("x", "y", np.random.default_rng(62).uniform(0.1, 0.4, (10, 4)),
+                plasticity=rule)
+    return _record_all(net)
+
+
 CATALOGUE = {c.name: c for c in [
     Case("ff_chain_delays", ff_chain_delays, runs=(120, 80), input_rate=0.2),
     Case("recurrent_ei", recurrent_ei, runs=(300,)),
@@ -275,4 +294,5 @@ CATALOGUE = {c.name: c for c in [
     Case("batched_plastic", batched_plastic, runs=(100, 100), batch=3, input_rate=0.2),
     Case("multi_receptor", multi_receptor, runs=(200,), input_rate=0.15),
     Case("custom_rule", custom_rule, runs=(200,)),
+    Case("rate_baseline", rate_baseline, runs=(150, 150)),
 ]}
