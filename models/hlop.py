@@ -42,31 +42,44 @@ def split_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) 
 
 
 def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:
-    """The Hebbian phase alone: the subspace circuit learns the principal subspace of
-    synthetic data on numpy and on `target` (default loihi2); principal angles to the SVD."""
+    """The Hebbian phase alone, as HLOP runs it over two tasks: the subspace circuit learns
+    k neurons on synthetic data, they are frozen, and k2 new neurons learn what they leave;
+    on numpy and on `target` (default loihi2). Writes hebbian.json: principal angles of
+    the first k rows to the SVD's top k, of all k + k2 rows to the top k + k2, and of
+    each target's subspace to numpy's (degrees)."""
     from spikemem.errors import UnsupportedFeatureError
     from spikemem.targets import targets as available
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    n, k = (5, 2) if quick else (8, 3)
-    spread = np.array([3.0, 2.5, 0.4, 0.3, 0.2] if quick else
-                      [3.0, 2.5, 2.0, 0.4, 0.3, 0.25, 0.2, 0.15])
+    n, k, k2 = (6, 2, 2) if quick else (8, 3, 2)
+    spread = np.array([3.0, 2.2, 1.5, 1.0, 0.25, 0.2] if quick else
+                      [3.0, 2.4, 1.8, 1.2, 0.8, 0.25, 0.2, 0.15])
     basis = np.linalg.qr(rng.standard_normal((n, n)))[0]
-    x = (rng.standard_normal((60 if quick else 150, n)) * spread) @ basis.T
-    top = np.linalg.svd(x, full_matrices=False)[2][:k]
-    summary = {"n": n, "k": k, "samples": len(x)}
+    x = (rng.standard_normal((80 if quick else 150, n)) * spread) @ basis.T
+    top = np.linalg.svd(x, full_matrices=False)[2]
+    summary = {"n": n, "k": k, "k_added": k2, "samples": len(x)}
     for tgt in sorted({"numpy", "loihi2" if target == "numpy" else target}):
         if tgt not in available():
             summary[tgt] = "target not installed"
             continue
         try:
             h = learn_subspace(x, k, target=tgt)
+            frozen = np.linalg.qr(h.T)[0].T          # the first task's neurons, frozen
+            added = learn_subspace(x, k2, target=tgt, frozen=frozen)
         except UnsupportedFeatureError as e:
             summary[tgt] = f"unsupported: {e}"
             continue
-        summary[tgt] = {"principal_angles_deg": principal_angles(h, top).tolist(),
-                        "h": h.tolist()}
+        both = np.vstack([frozen, added])
+        summary[tgt] = {"principal_angles_deg": principal_angles(h, top[:k]).tolist(),
+                        "after_adding_deg": principal_angles(both, top[:k + k2]).tolist(),
+                        "h": h.tolist(), "added": added.tolist()}
+    if isinstance(summary.get("numpy"), dict):
+        ref = np.vstack([summary["numpy"]["h"], summary["numpy"]["added"]])
+        for tgt, r in summary.items():
+            if tgt != "numpy" and isinstance(r, dict):
+                r["vs_numpy_deg"] = principal_angles(np.vstack([r["h"], r["added"]]),
+                                                     ref).tolist()
     (out_dir / "hebbian.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -85,9 +85,13 @@ def offset_rule(name: str, coef: float, eta_kappa: float, decay_side: str,
     return PlasticityRule(name, traces, terms, w_min=-bound, w_max=bound)
 
 
-def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> Network:
+def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0,
+                  frozen: np.ndarray | None = None) -> Network:
     """The circuit with the given weight matrices: h_copies[(pre, post)] is the (n_pre,
-    n_post) weight of each plastic projection. eta: Hebbian rate per step (0 = frozen)."""
+    n_post) weight of each plastic projection. eta: Hebbian rate per step (0 = frozen).
+    frozen (m, n): earlier tasks' subspace neurons (orthonormal rows), a population `fp`
+    driven by x with static weights; they take their subspace out of the residual that
+    the new neurons learn from."""
     s_f, s_b = _scales()
     rng = np.random.default_rng(seed)
     net = Network(dt=1.0)
@@ -95,12 +99,16 @@ def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> 
     net.source("xn", n)
     neuron = IF(tau_syn=TAU_SYN, v_th=1.0, reset="subtract", bias=BASE)
     inverter = IF(tau_syn=0.0, v_th=1.0, reset="subtract", bias=2.0 * BASE)
+    frozen = np.zeros((0, n)) if frozen is None else np.asarray(frozen, dtype=np.float64)
+    biases = {"ep": BASE + 2.0 * BASE * frozen.sum(axis=0)}
     for name, size, model in (("ep", n, neuron), ("en", n, inverter), ("yp", k, neuron),
                               ("yn", k, inverter)):
-        net.population(name, size, model, v_init=rng.uniform(0.0, 1.0, size))
+        net.population(name, size, model, bias=biases.get(name),
+                       v_init=rng.uniform(0.0, 1.0, size))
     eye = sp.identity(n, format="csr") * ((1.0 - _alpha()) * INPUT_GAIN)
-    net.connect("xp", "ep", eye)
-    net.connect("xn", "ep", -eye)
+    direct = 2 if len(frozen) else 1
+    net.connect("xp", "ep", eye, delay=direct)
+    net.connect("xn", "ep", -eye, delay=direct)
     net.connect("ep", "en", -sp.identity(n, format="csr"))
     net.connect("yp", "yn", -sp.identity(k, format="csr"))
     # |H_ij| <= |H row| = 1 / sqrt(g kappa) = 1 at the fixed point: the bounds clip only
@@ -111,6 +119,16 @@ def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0) -> 
         net.connect(pre, post, h_copies[(pre, post)], plasticity=hebb)
     for pre, post, _ in Y_TO_E:
         net.connect(pre, post, h_copies[(pre, post)], plasticity=anti)
+    if len(frozen):
+        # fp fires at b + (c/2) F x; its -2 F synapses (and a bias making up for its
+        # baseline) take c F^T F x out of ep's drive, two steps after x, when the direct
+        # input (delay 2) arrives too
+        m = len(frozen)
+        net.population("fp", m, IF(tau_syn=0.0, v_th=1.0, reset="subtract", bias=BASE),
+                       v_init=rng.uniform(0.0, 1.0, m))
+        net.connect("xp", "fp", 0.5 * INPUT_GAIN * frozen.T)
+        net.connect("xn", "fp", -0.5 * INPUT_GAIN * frozen.T)
+        net.connect("fp", "ep", -2.0 * (1.0 - _alpha()) * frozen)
     net.record("yp", "counts")
     return net
 
@@ -141,8 +159,8 @@ def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator) -> np.ndar
     return (np.diff(ticks, axis=1) > 0).reshape(-1, x.shape[1])
 
 
-def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present: int = 20,
-                   eta: float = 0.3, anneal: float = 0.6, seed: int = 0,
+def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, epochs: int = 6,
+                   present: int = 20, eta: float = 0.3, anneal: float = 0.6, seed: int = 0,
                    return_copies: bool = False):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
     the spiking Hebbian/anti-Hebbian circuit, simulated on `target`.
@@ -152,7 +170,10 @@ def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present
     for `present` steps (ms); eta (per step) is multiplied by `anneal` after every epoch,
     each epoch a new compile starting from the previous weights. The random signs keep
     E[x x^T] and remove the mean, so the subspace is that of the uncentred second moment
-    (the top right singular vectors of x). Raises UnsupportedFeatureError if the target
+    (the top right singular vectors of x). frozen (m, n): rows learned earlier (an earlier
+    task's subspace neurons, orthonormal), which stay fixed in the circuit: the k new rows
+    then learn the principal subspace of what they leave of x, as HLOP adds subspace
+    neurons per task. Raises UnsupportedFeatureError if the target
     cannot express the circuit (plastic projections with trace-product terms and traces
     starting at the baseline, IF neurons with bias, sparse weights).
     """
@@ -165,16 +186,20 @@ def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present
         raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
     if not np.all(np.isfinite(x)) or not np.any(x):
         raise ModelError("learn_subspace: x must be finite and not all zero")
+    frozen = _check_frozen(frozen, n, k)
     rng = np.random.default_rng(seed)
     # unit root-mean-square row norm, unless an entry would then exceed one spike per step
     scaled = x / max(np.sqrt(np.mean(np.sum(x * x, axis=1))), np.abs(x).max())
-    # start from k data rows (orthonormalised): away from the saddle points of the rule
+    # start from k data rows (orthonormalised, orthogonal to the frozen rows): away from
+    # the saddle points of the rule
     rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
     rows = rows + 1e-3 * rng.standard_normal(rows.shape)
+    rows -= frozen.T @ (frozen @ rows)
     h0 = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
     copies = initial_copies(h0)
     for epoch in range(int(epochs)):
-        net = build_circuit(copies, n, k, eta * anneal ** epoch, seed=seed + epoch)
+        net = build_circuit(copies, n, k, eta * anneal ** epoch, seed=seed + epoch,
+                            frozen=frozen)
         sim = compile_net(net, target=target, seed=seed)
         order = rng.permutation(len(scaled))
         # each row with a random sign: E[x x^T] is kept, the mean (which the baseline traces
@@ -186,6 +211,18 @@ def learn_subspace(x, k: int, target: str = "numpy", *, epochs: int = 6, present
         copies = {key: np.asarray(res.weights[f"{key[0]}->{key[1]}"]) for key in copies}
     h = read_h(copies)
     return (h, copies) if return_copies else h
+
+
+def _check_frozen(frozen, n: int, k: int) -> np.ndarray:
+    if frozen is None:
+        return np.zeros((0, n))
+    f = np.asarray(frozen, dtype=np.float64)
+    if f.ndim != 2 or f.shape[1] != n or len(f) + k > n:
+        raise ModelError(f"learn_subspace: frozen must be (m, n={n}) with m + k <= n, got "
+                         f"shape {f.shape} with k={k}")
+    if not np.all(np.isfinite(f)):
+        raise ModelError("learn_subspace: frozen rows must be finite")
+    return f
 
 
 def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
