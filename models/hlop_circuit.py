@@ -8,6 +8,7 @@ fires at the rate of its input). Populations (dt = 1 ms):
     ep       residual e = c x - H^T y, firing at b + e     (n neurons)
     yp       subspace neurons y = g H e, firing at b + y   (k neurons)
     en, yn   inverters of ep and yp (b - e, b - y): IF with bias 2b, one -1 synapse each
+    fp       earlier tasks' frozen subspace neurons F (if any), b + (c/2) F x, static weights
 
 The four plastic projections ep->yp, en->yp (+-(1 - alpha) g / 2 H^T) and yp->ep, yn->ep
 (-+(1 - alpha) / 2 H) all hold H (alpha = exp(-dt / tau_syn): the synaptic current's DC gain

@@ -177,6 +177,22 @@ def test_loihi_refuses_what_it_cannot_express():
         sm.compile(net, target="loihi2")
     net.populations["out"].model = sm.IF(tau_syn=0.0, v_th=10.0)
     sm.compile(net, target="loihi2")
+    net = sm.Network()
+    net.population("p", 2, sm.LIF(), v_init=[0.0, 5000.0])
+    with pytest.raises(ModelError, match="population 'p': .v_init - v_reset. up to 5000"):
+        sm.compile(net, target="loihi2")
+
+
+def test_spinnaker_refuses_parameters_outside_s1615():
+    net = sm.Network()
+    net.population("p", 2, sm.IF(v_th=1e9))
+    with pytest.raises(ModelError, match="population 'p': v_th = 1e\\+09 is outside "
+                                         "spinnaker1's s16.15 range"):
+        sm.compile(net, target="spinnaker")
+    net = sm.Network()
+    net.population("p", 2, sm.LIF(), bias=[0.0, -70000.0])
+    with pytest.raises(ModelError, match="bias = 70000"):
+        sm.compile(net, target="spinnaker")
 
 
 @pytest.mark.parametrize("target", ["loihi2", "spinnaker"])

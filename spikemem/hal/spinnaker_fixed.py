@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnsupportedFeatureError
 from .fixed_sim import groups_of
 from .quantize import spinnaker_plan, to_s1615
 from .s1615 import mul_decay
@@ -56,6 +57,7 @@ class SpinnakerCore:
             self.subtract[sl] = m.reset == "subtract"
             self.refractory[sl] = m.refractory
             start += p.n
+        _check_range(pops, fields, chip)
         raw = {k: to_s1615(v, chip) for k, v in fields.items()}
         self.bias, self.v_th, self.v_reset, self.v_init = (raw["bias"], raw["v_th"],
                                                            raw["v_reset"], raw["v_init"])
@@ -117,3 +119,19 @@ class SpinnakerCore:
 
     def i_float(self, st: dict) -> np.ndarray:
         return st["I"] / 2.0 ** self.frac
+
+
+def _check_range(pops, fields: dict, chip) -> None:
+    """Refuse neuron parameters that s16.15 cannot hold (|x| < 2**integer_bits) rather than
+    saturate them."""
+    limit = 2.0 ** chip.arith("integer_bits")
+    start = 0
+    for p in pops:
+        for key, values in fields.items():
+            big = np.abs(values[start:start + p.n])
+            if big.max(initial=0.0) >= limit:
+                raise UnsupportedFeatureError(
+                    f"population {p.name!r}: {key} = {float(big.max()):g} is outside "
+                    f"{chip.name}'s s16.15 range (|x| < {limit:g}); rescale the population "
+                    "(weights, thresholds and potentials together)")
+        start += p.n
