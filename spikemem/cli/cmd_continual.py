@@ -1,7 +1,7 @@
 """`spikemem continual CONFIG --seeds N --out DIR [--quick]`: run a continual-learning
 experiment (every method in CONFIG, N seeds), resuming from DIR's checkpoints, and write
 DIR/metrics.json (per method: acc, bwt, fwt as fractions, mean over seeds, and the accuracy
-matrix R[i, j]), DIR/run.json and DIR/plots/*.png."""
+matrix R[i, j]), DIR/results.md (a table), DIR/run.json and DIR/plots/*.png."""
 from __future__ import annotations
 
 import json

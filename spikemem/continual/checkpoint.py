@@ -3,18 +3,17 @@
 The file holds arrays only (no pickle): `model/<key>`, `method/<key>`, the accuracy
 matrix so far, tasks done, the untrained accuracies and the config text it belongs to.
 It is written to a temporary file in the same folder, flushed, then renamed over the old one
-(os.replace is atomic), so an interruption leaves either the old or the new checkpoint.
+(spikemem.files.atomic_path), so an interruption leaves either the old or the new checkpoint.
 """
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelFileError
+from ..files import atomic_path
 
 
 def save(path, *, model: dict, method: dict, matrix, done: int, baseline, config: str) -> None:
@@ -24,17 +23,10 @@ def save(path, *, model: dict, method: dict, matrix, done: int, baseline, config
     arrays.update({f"method/{k}": np.asarray(v) for k, v in method.items()})
     arrays.update(matrix=np.asarray(matrix, dtype=np.float64), done=np.array(int(done)),
                   baseline=np.asarray(baseline, dtype=np.float64), config=np.array(config))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def load(path) -> dict:
@@ -48,14 +40,3 @@ def load(path) -> dict:
             "method": {k[7:]: v for k, v in d.items() if k.startswith("method/")},
             "matrix": d["matrix"], "done": int(d["done"]), "baseline": d["baseline"],
             "config": str(d["config"])}
-
-
-def write_json(path, obj) -> None:
-    """Write JSON atomically (temporary file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)

@@ -181,19 +181,25 @@ class EWC(Method):
         torch = _torch()
         task = tasks[i]
         mask = class_mask(task, model.sizes[-1], len(task.y_train), scenario)
-        penalty = None
-        if self.fisher is not None:
-            fisher = [torch.as_tensor(f, dtype=model.dtype) for f in self.fisher]
-            anchor = [torch.as_tensor(a, dtype=model.dtype) for a in self.anchor]
-
-            def penalty(m):
-                return 0.5 * self.lam * sum((f * (w - a) ** 2).sum()
-                                            for f, w, a in zip(fisher, m.weights, anchor))
-        fit(model, task.x_train, task.y_train, mask, cfg, rng, penalty=penalty,
+        fit(model, task.x_train, task.y_train, mask, cfg, rng, penalty=self._penalty(model),
             desc=f"{self.name} task {i}")
         new = self._fisher(torch, model, task, mask, rng)
         self.fisher = new if self.fisher is None else [a + b for a, b in zip(self.fisher, new)]
         self.anchor = [w.detach().numpy().copy() for w in model.weights]
+
+    def _penalty(self, model):
+        """lam / 2 * sum F (w - w_anchor)^2 as a function of the model (None before the
+        first task ends)."""
+        if self.fisher is None:
+            return None
+        torch = _torch()
+        fisher = [torch.as_tensor(f, dtype=model.dtype) for f in self.fisher]
+        anchor = [torch.as_tensor(a, dtype=model.dtype) for a in self.anchor]
+
+        def penalty(m):
+            return 0.5 * self.lam * sum((f * (w - a) ** 2).sum()
+                                        for f, w, a in zip(fisher, m.weights, anchor))
+        return penalty
 
     def _fisher(self, torch, model, task, mask, rng):
         idx = rng.permutation(len(task.y_train))[:self.fisher_samples]

@@ -70,3 +70,22 @@ def summarize(matrices: list, baselines: list | None = None) -> dict:
         out.update(fwt=float(np.mean(fwts)), fwt_std=float(np.std(fwts)))
         out["per_seed"]["fwt"] = fwts
     return out
+
+
+def markdown_table(metrics: dict) -> str:
+    """The results as a markdown table: per method ACC, BWT, FWT (%, mean ± std over seeds)
+    and the final network's accuracy on each spikemem target it was run on."""
+    targets = sorted({t for m in metrics.values() for t, r in m.get("targets", {}).items()
+                      if isinstance(r, dict)})
+
+    def pm(m, key):
+        return f"{100 * m[key]:+.1f} ± {100 * m[key + '_std']:.1f}" if key in m else "—"
+
+    head = ["method", "ACC (%)", "BWT (%)", "FWT (%)"] + [f"{t} ACC (%)" for t in targets]
+    rows = [head, ["---"] * len(head)]
+    for name, m in metrics.items():
+        on = m.get("targets", {})
+        rows.append([name, f"{100 * m['acc']:.1f} ± {100 * m['acc_std']:.1f}", pm(m, "bwt"),
+                     pm(m, "fwt")] + [f"{100 * on[t]['acc']:.1f}" if isinstance(on.get(t), dict)
+                                      else "—" for t in targets])
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n"

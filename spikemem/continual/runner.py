@@ -5,7 +5,8 @@ checkpoint is written atomically; a rerun with the same config and output folder
 from the last finished task and gives the same matrix as an uninterrupted run (all
 randomness is drawn from generators seeded by (seed, task)). Results: `metrics.json`
 (per method: acc, bwt, fwt as fractions, mean and std over seeds, the mean matrix, and the
-final network's accuracy on spikemem targets), `run.json` (config, seeds) and plots.
+final network's accuracy on spikemem targets), `results.md` (the same as a table),
+`run.json` (config, seeds) and plots.
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
+from ..files import write_atomic, write_json
 from . import checkpoint
 from .config import fingerprint, resolve
 from .data import SCENARIOS, make_tasks
 from .methods import TrainConfig, build_method
-from .metrics import accuracy, summarize
+from .metrics import accuracy, markdown_table, summarize
 from .snn import SpikingMLP, _torch, evaluate_on_target
 
 
@@ -145,8 +147,9 @@ def run(config: dict, seeds, out, quick: bool = False, progress: bool = True) ->
         m = summarize([r["matrix"] for r in runs], [r["baseline"] for r in runs])
         m["targets"] = runs[0]["targets"]
         metrics[name] = m
-    checkpoint.write_json(out / "metrics.json", metrics)
-    checkpoint.write_json(out / "run.json", {"config": cfg, "seeds": seeds, "quick": quick})
+    write_json(out / "metrics.json", metrics)
+    write_json(out / "run.json", {"config": cfg, "seeds": seeds, "quick": quick})
+    write_atomic(out / "results.md", markdown_table(metrics).encode())
     plot_all(metrics, out / "plots")
     return metrics
 
