@@ -13,10 +13,11 @@ networks (Xiao et al., ICLR 2024; github pkuxmq/HLOP-SNN).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+
+from spikemem.files import write_json
 
 from .hlop_circuit import learn_subspace, principal_angles
 from .hlop_method import HLOPMethod
@@ -44,9 +45,9 @@ def split_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) 
 def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:
     """The Hebbian phase alone, as HLOP runs it over two tasks: the subspace circuit learns
     k neurons on synthetic data, they are frozen, and k2 new neurons learn what they leave;
-    on numpy and on `target` (default loihi2). Writes hebbian.json: principal angles of
-    the first k rows to the SVD's top k, of all k + k2 rows to the top k + k2, and of
-    each target's subspace to numpy's (degrees)."""
+    on numpy and on `target` (default loihi2). Writes hebbian.json (the learned rows and
+    the angles) and returns the angles (degrees): of the first k rows to the SVD's top k,
+    of all k + k2 rows to the top k + k2, and of each target's subspace to numpy's."""
     from spikemem.errors import UnsupportedFeatureError
     from spikemem.targets import targets as available
     out_dir = Path(out_dir)
@@ -80,8 +81,9 @@ def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = Fals
             if tgt != "numpy" and isinstance(r, dict):
                 r["vs_numpy_deg"] = principal_angles(np.vstack([r["h"], r["added"]]),
                                                      ref).tolist()
-    (out_dir / "hebbian.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+    write_json(out_dir / "hebbian.json", summary)
+    return {tgt: ({key: v for key, v in r.items() if key.endswith("_deg")}
+                  if isinstance(r, dict) else r) for tgt, r in summary.items()}
 
 
 EXPERIMENTS = {

@@ -255,7 +255,10 @@ def test_hebbian_experiment_writes_angles(tmp_path):
         assert max(r["principal_angles_deg"]) < limit
         assert max(r["after_adding_deg"]) < limit
     assert max(summary["loihi2"]["vs_numpy_deg"]) < 10.0
-    assert (tmp_path / "hebbian.json").is_file()
+    import json
+    saved = json.loads((tmp_path / "hebbian.json").read_text())
+    assert np.array(saved["loihi2"]["added"]).shape == (2, 6)
+    assert saved["loihi2"]["after_adding_deg"] == summary["loihi2"]["after_adding_deg"]
 
 
 @pytest.mark.slow
