@@ -133,12 +133,15 @@ def test_init_round_trips_through_files_and_rule_dicts(tmp_path):
 
 
 def test_files_written_before_init_load_with_init_zero(tmp_path):
-    """A header whose traces lack 'init' (spikemem before Trace.init) loads with init 0."""
+    """A header whose traces lack 'init' (spikemem before Trace.init) loads with init 0, and
+    a trace starting at 0 is written without the key, as before."""
     net, _ = probe_net()
+    assert "init" not in sm.Trace("x", "pre", 10.0).to_dict()
+    assert sm.Trace("x", "pre", 10.0, init=0.5).to_dict()["init"] == 0.5
     header, arrays = model_io.network_to_arrays(net)
     for p in header["projections"]:
         for t in (p["plasticity"] or {"traces": []})["traces"]:
-            del t["init"]
+            t.pop("init", None)
     arrays[model_io.HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     np.savez_compressed(tmp_path / "old.npz", **arrays)
     back = sm.load(tmp_path / "old.npz")

@@ -33,8 +33,8 @@ class Trace:
     side: "pre" (driven by the pre spike arriving at the synapse) or "post".
     saturate: if True the trace is set to `jump` on a spike instead of adding
         (nearest-neighbour pairing).
-    init: the trace's value before step 0 (units of `jump`), in every trial of a batch and
-        again after sim.reset(); a continuing run() keeps the trace where it was. A trace
+    init: the trace's value before step 0 (the trace's own units), in every trial of a
+        batch and again after sim.reset(); a continuing run() keeps the trace where it was. A trace
         estimating a rate around a baseline starts at the baseline, without a start-up
         transient from 0.
     """
@@ -62,8 +62,11 @@ class Trace:
         return 1.0 if math.isinf(self.tau) else math.exp(-dt / self.tau)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "side": self.side, "tau": self.tau, "jump": self.jump,
-                "saturate": self.saturate, "init": self.init}
+        d = {"name": self.name, "side": self.side, "tau": self.tau, "jump": self.jump,
+             "saturate": self.saturate}
+        if self.init:       # written only when used: such files stay readable everywhere
+            d["init"] = self.init
+        return d
 
 
 @dataclass(frozen=True)
