@@ -92,6 +92,9 @@ class _Plastic:
         self.table = _Table(proj.shape[0], self.pre, np.arange(self.pre.size), self.w0)
         self.slot = r_index * n_neurons + post_neuron + self.post  # flat current slot per syn
         self.decay = {t.name: t.decay(dt) for t in self.rule.traces}
+        # each term as (coef, [(factor, side)]), sides looked up once
+        self.terms = [(term.coef, [(f, self.rule.side_of(f)) for f in term.factors])
+                      for term in self.rule.terms]
         self.w = None
         self.traces = None
 
@@ -125,14 +128,22 @@ class _Plastic:
         values = {"pre": pre_spikes.astype(np.float64), "post": post_spikes.astype(np.float64),
                   **self.traces}
         index = {"pre": self.pre, "post": self.post}
+        per_synapse = {}   # each factor gathered to the synapses once per step
+
+        def factor(f, side):
+            if side == "w":
+                return self.w
+            if f not in per_synapse:
+                per_synapse[f] = values[f][:, index[side]]
+            return per_synapse[f]
+
         dw = None
-        for term in self.rule.terms:
-            sides = [self.rule.side_of(f) for f in term.factors]
-            if any(side != "w" and not values[f].any() for f, side in zip(term.factors, sides)):
+        for coef, factors in self.terms:
+            if any(side != "w" and not values[f].any() for f, side in factors):
                 continue  # a factor is zero everywhere: the term adds nothing this step
-            contrib = np.full_like(self.w, term.coef)
-            for f, side in zip(term.factors, sides):  # left to right, as written
-                contrib *= self.w if side == "w" else values[f][:, index[side]]
+            contrib = np.full_like(self.w, coef)
+            for f, side in factors:  # left to right, as written
+                contrib *= factor(f, side)
             dw = contrib if dw is None else dw + contrib
         if dw is not None:
             self.w += dw
