@@ -20,6 +20,7 @@ import zlib
 import numpy as np
 
 from ..errors import UnsupportedFeatureError
+from ..targets.rule_terms import PerSynapse, term_factors
 from .s1615 import ONE, fx_mul, mul_decay
 
 COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
@@ -52,6 +53,7 @@ class FixedPlastic:
         self.jump = {t.name: round(t.jump * ONE) for t in self.rule.traces}
         self.init = {t.name: _trace_init(proj.name, t) for t in self.rule.traces}
         self.coef = [round(term.coef * ONE * 2 ** COEF_BITS) for term in self.rule.terms]
+        self.terms = term_factors(self.rule)
         self.w = None
         self.traces = None
 
@@ -74,15 +76,14 @@ class FixedPlastic:
         values = {"pre": pre_spikes.astype(np.int64) * ONE,
                   "post": post_spikes.astype(np.int64) * ONE, **self.traces}
         w_raw = _round_shift(self.w * self.to_raw, CONV_BITS)  # s16.15
+        factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
         dw = None
-        for coef, term in zip(self.coef, self.rule.terms):
-            factors = [(self.rule.side_of(f), values.get(f)) for f in term.factors]
-            if any(side != "w" and not v.any() for side, v in factors):
+        for coef, (_, factors) in zip(self.coef, self.terms):
+            if any(side != "w" and not values[f].any() for f, side in factors):
                 continue
             contrib = np.full(self.w.shape, coef, dtype=np.int64)
-            for side, v in factors:
-                contrib = fx_mul(contrib, w_raw if side == "w" else
-                                 v[:, self.i_pre if side == "pre" else self.i_post])
+            for f, side in factors:
+                contrib = fx_mul(contrib, factor(f, side))
             dw = contrib if dw is None else dw + contrib
         if dw is not None:
             step = self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)

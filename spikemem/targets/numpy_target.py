@@ -14,6 +14,7 @@ import numpy as np
 from ..model.features import FEATURES
 from .base import Simulation, TargetSpec
 from .layout import spike_layout
+from .rule_terms import PerSynapse, term_factors
 
 SPEC = TargetSpec(
     name="numpy",
@@ -92,9 +93,7 @@ class _Plastic:
         self.table = _Table(proj.shape[0], self.pre, np.arange(self.pre.size), self.w0)
         self.slot = r_index * n_neurons + post_neuron + self.post  # flat current slot per syn
         self.decay = {t.name: t.decay(dt) for t in self.rule.traces}
-        # each term as (coef, [(factor, side)]), sides looked up once
-        self.terms = [(term.coef, [(f, self.rule.side_of(f)) for f in term.factors])
-                      for term in self.rule.terms]
+        self.terms = term_factors(self.rule)
         self.w = None
         self.traces = None
 
@@ -127,16 +126,7 @@ class _Plastic:
                 x += t.jump * s
         values = {"pre": pre_spikes.astype(np.float64), "post": post_spikes.astype(np.float64),
                   **self.traces}
-        index = {"pre": self.pre, "post": self.post}
-        per_synapse = {}   # each factor gathered to the synapses once per step
-
-        def factor(f, side):
-            if side == "w":
-                return self.w
-            if f not in per_synapse:
-                per_synapse[f] = values[f][:, index[side]]
-            return per_synapse[f]
-
+        factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
         dw = None
         for coef, factors in self.terms:
             if any(side != "w" and not values[f].any() for f, side in factors):

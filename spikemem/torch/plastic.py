@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..targets.rule_terms import PerSynapse, term_factors
 from .delivery import EventTable
 
 
@@ -29,6 +30,7 @@ class PlasticProjection:
                                 device)
         self.table_syn = torch.as_tensor(self.table.order, dtype=torch.int64, device=device)
         self.decay = {t.name: t.decay(dt) for t in self.rule.traces}
+        self.terms = term_factors(self.rule)
         self.w = None
         self.traces = None
 
@@ -61,16 +63,21 @@ class PlasticProjection:
             self.traces[t.name] = x
         dtype = self.w.dtype
         values = {"pre": pre_spikes.to(dtype), "post": post_spikes.to(dtype), **self.traces}
-        index = {"pre": self.pre, "post": self.post}
+        factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
+        nonzero = {}   # each factor checked once per step (one device sync each)
+
+        def is_zero(f):
+            if f not in nonzero:
+                nonzero[f] = bool(values[f].any())
+            return not nonzero[f]
+
         dw = None
-        for term in self.rule.terms:
-            sides = [self.rule.side_of(f) for f in term.factors]
-            if any(side != "w" and not bool(values[f].any())
-                   for f, side in zip(term.factors, sides)):
+        for coef, factors in self.terms:
+            if any(side != "w" and is_zero(f) for f, side in factors):
                 continue  # a factor is zero everywhere: the term adds nothing this step
-            contrib = torch.full_like(self.w, term.coef)
-            for f, side in zip(term.factors, sides):  # left to right, as written
-                contrib = contrib * (self.w if side == "w" else values[f][:, index[side]])
+            contrib = torch.full_like(self.w, coef)
+            for f, side in factors:  # left to right, as written
+                contrib = contrib * factor(f, side)
             dw = contrib if dw is None else dw + contrib
         w = self.w if dw is None else self.w + dw
         self.w = torch.clamp(w, self.rule.w_min, self.rule.w_max)
