@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..targets.layout import spike_slices
 from .fixed_sim import groups_of
 from .plastic_fixed import LoihiPlastic
 from .quantize import loihi_plan, mantissa_range
@@ -86,10 +87,9 @@ class LoihiCore:
         self.plastic = []
         for name, p in net.projections.items():
             q = self.weights[name]
-            pre = slice(offset[p.pre], offset[p.pre] + p.shape[0])
+            pre, post = spike_slices(offset, p)
             column = self.receptor_index[(p.post, p.receptor)] * self.n + pop_slice[p.post].start
             if p.plasticity is not None:
-                post = slice(offset[p.post], offset[p.post] + p.shape[1])
                 self.plastic.append(LoihiPlastic(
                     p, net.dt, q, self.neurons[p.post].scale, pre, post, column,
                     mantissa_range(q.sign_mode, self.chip), self.act_shift, self.seed))

@@ -79,7 +79,7 @@ class FixedPlastic:
         factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
         dw = None
         for coef, (_, factors) in zip(self.coef, self.terms):
-            if any(side != "w" and not values[f].any() for f, side in factors):
+            if factor.skips(factors):
                 continue
             contrib = np.full(self.w.shape, coef, dtype=np.int64)
             for f, side in factors:

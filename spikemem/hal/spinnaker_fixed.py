@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedFeatureError
+from ..targets.layout import spike_slices
 from .fixed_sim import groups_of
 from .quantize import spinnaker_plan, to_s1615
 from .s1615 import mul_decay
@@ -70,10 +71,9 @@ class SpinnakerCore:
         for name, p in net.projections.items():
             q = self.weights[name]
             r = self.receptor_index[(p.post, p.receptor)]
-            pre = slice(offset[p.pre], offset[p.pre] + p.shape[0])
+            pre, post = spike_slices(offset, p)
             if p.plasticity is not None:
                 start = pop_slice[p.post].start
-                post = slice(offset[p.post], offset[p.post] + p.shape[1])
                 self.plastic.append(PlasticS1615(
                     p, net.dt, q, pre, post, 2 * r * self.n + start, (2 * r + 1) * self.n + start,
                     self.buffer_max))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..model.features import FEATURES
 from .base import Simulation, TargetSpec
-from .layout import spike_layout
+from .layout import spike_layout, static_synapses_by_delay
 from .rule_terms import PerSynapse, term_factors
 
 SPEC = TargetSpec(
@@ -129,8 +129,8 @@ class _Plastic:
         factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
         dw = None
         for coef, factors in self.terms:
-            if any(side != "w" and not values[f].any() for f, side in factors):
-                continue  # a factor is zero everywhere: the term adds nothing this step
+            if factor.skips(factors):
+                continue
             contrib = np.full_like(self.w, coef)
             for f, side in factors:  # left to right, as written
                 contrib *= factor(f, side)
@@ -184,23 +184,12 @@ class NumpySimulation(Simulation):
 
     def _build_projections(self):
         net, n = self.net, self.n_neurons
-        static: dict[int, list] = {}
-        self.plastic = []
-        for proj in net.projections.values():
-            r = self.receptor_index[(proj.post, proj.receptor)]
-            post_off = self.pop_slice[proj.post].start
-            if proj.plasticity is not None:
-                self.plastic.append(_Plastic(proj, self.offset[proj.pre], self.offset[proj.post],
-                                             post_off, n, r, net.dt))
-                continue
-            pre, post, w, d = proj.synapses()
-            slot = post + (r * n + post_off)
-            pre += self.offset[proj.pre]
-            groups = [proj.uniform_delay] if proj.uniform_delay is not None else np.unique(d)
-            for delay in groups:
-                sel = slice(None) if proj.uniform_delay is not None else d == delay
-                static.setdefault(int(delay), []).append((pre[sel], slot[sel], w[sel]))
-            del pre, post, w, d, slot
+        self.plastic = [_Plastic(proj, self.offset[proj.pre], self.offset[proj.post],
+                                 self.pop_slice[proj.post].start, n,
+                                 self.receptor_index[(proj.post, proj.receptor)], net.dt)
+                        for proj in net.projections.values() if proj.plasticity is not None]
+        static = static_synapses_by_delay(net, self.offset, self.pop_slice,
+                                          self.receptor_index, n)
         self.tables = {}
         for d, parts in sorted(static.items()):
             pre, slot, w = parts[0] if len(parts) == 1 else map(np.concatenate, zip(*parts))

@@ -15,7 +15,7 @@ class PerSynapse:
 
     def __init__(self, values: dict, index: dict, w):
         self.values, self.index, self.w = values, index, w
-        self.cache = {}
+        self.cache, self.nonzero = {}, {}
 
     def __call__(self, factor: str, side: str):
         if side == "w":
@@ -23,3 +23,15 @@ class PerSynapse:
         if factor not in self.cache:
             self.cache[factor] = self.values[factor][:, self.index[side]]
         return self.cache[factor]
+
+    def skips(self, factors: list) -> bool:
+        """True if a (non-weight) factor of a term is zero everywhere: the term adds nothing
+        this step. Each factor is checked once per step (one device sync each on a GPU)."""
+        for f, side in factors:
+            if side == "w":
+                continue
+            if f not in self.nonzero:
+                self.nonzero[f] = bool(self.values[f].any())
+            if not self.nonzero[f]:
+                return True
+        return False

@@ -64,17 +64,10 @@ class PlasticProjection:
         dtype = self.w.dtype
         values = {"pre": pre_spikes.to(dtype), "post": post_spikes.to(dtype), **self.traces}
         factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
-        nonzero = {}   # each factor checked once per step (one device sync each)
-
-        def is_zero(f):
-            if f not in nonzero:
-                nonzero[f] = bool(values[f].any())
-            return not nonzero[f]
-
         dw = None
         for coef, factors in self.terms:
-            if any(side != "w" and is_zero(f) for f, side in factors):
-                continue  # a factor is zero everywhere: the term adds nothing this step
+            if factor.skips(factors):
+                continue
             contrib = torch.full_like(self.w, coef)
             for f, side in factors:  # left to right, as written
                 contrib = contrib * factor(f, side)

@@ -14,7 +14,7 @@ import torch
 from .delivery import EventTable
 from .neurons import PopulationParams, heaviside, lower_population
 from .plastic import PlasticProjection
-from ..targets.layout import spike_layout
+from ..targets.layout import spike_layout, spike_slices, static_synapses_by_delay
 
 
 class Simulator:
@@ -32,23 +32,15 @@ class Simulator:
             kern = lower_population(self.params[p.name], p, dtype, use_snntorch)
             self.kernels[p.name] = kern.to(device) if kern.uses_snntorch else kern
         self.receptor_index = {(p.name, r): j for p in pops for j, r in enumerate(p.receptors)}
-        static: dict[int, list] = {}
         self.plastic = []
         for proj in net.projections.values():
-            r = self.receptor_index[(proj.post, proj.receptor)]
-            post_off = self.pop_slice[proj.post].start
             if proj.plasticity is not None:
-                pre_sl = slice(self.offset[proj.pre], self.offset[proj.pre] + proj.shape[0])
-                post_sl = slice(self.offset[proj.post], self.offset[proj.post] + proj.shape[1])
-                self.plastic.append((PlasticProjection(proj, r * n + post_off, net.dt, dtype,
-                                                       device), pre_sl, post_sl))
-                continue
-            pre, post, w, d = proj.synapses()
-            slot = r * n + post_off + post
-            pre_g = self.offset[proj.pre] + pre
-            for delay in np.unique(d):
-                sel = d == delay
-                static.setdefault(int(delay), []).append((pre_g[sel], slot[sel], w[sel]))
+                r = self.receptor_index[(proj.post, proj.receptor)]
+                slot = r * n + self.pop_slice[proj.post].start
+                self.plastic.append((PlasticProjection(proj, slot, net.dt, dtype, device),
+                                     *spike_slices(self.offset, proj)))
+        static = static_synapses_by_delay(net, self.offset, self.pop_slice,
+                                          self.receptor_index, n)
         self.tables = {d: EventTable(self.n_total, np.concatenate([p for p, _, _ in parts]),
                                      np.concatenate([s for _, s, _ in parts]),
                                      np.concatenate([w for _, _, w in parts]), dtype, device)
