@@ -74,7 +74,7 @@ def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = Fals
         both = np.vstack([frozen, added])
         summary[tgt] = {"principal_angles_deg": principal_angles(h, top[:k]).tolist(),
                         "after_adding_deg": principal_angles(both, top[:k + k2]).tolist(),
-                        "h": h.tolist(), "added": added.tolist()}
+                        "h": h, "added": added}
     if isinstance(summary.get("numpy"), dict):
         ref = np.vstack([summary["numpy"]["h"], summary["numpy"]["added"]])
         for tgt, r in summary.items():
