@@ -190,12 +190,13 @@ def loihi_neurons(pop, dt: float, chip: Chip, incoming: list,
         bias_exp[fits] = e
     bias_mant = np.clip(np.round(xb / 2.0 ** bias_exp), -mant_top - 1, mant_top).astype(np.int64)
     v0 = np.broadcast_to(np.asarray(pop.v_init, dtype=np.float64), (pop.n,)) - m.v_reset
-    if np.abs(np.round(v0 * scale)).max(initial=0.0) > state_top:
+    v_init = np.round(v0 * scale)
+    if np.abs(v_init).max(initial=0.0) > state_top:
         raise UnsupportedFeatureError(
             f"{name}: |v_init - v_reset| up to {float(np.abs(v0).max()):g} is outside "
             f"{chip.name}'s membrane range at this population's scale (<= "
             f"{state_top / scale:g}); lower v_init or raise headroom_bits")
-    v_init = np.round(v0 * scale).astype(np.int64)
+    v_init = v_init.astype(np.int64)
     refr_max = chip.limit("max_refractory_steps", 0)
     if m.refractory > refr_max:
         raise UnsupportedFeatureError(f"{name}: refractory={m.refractory} steps exceeds "
