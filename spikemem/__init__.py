@@ -5,12 +5,13 @@
     ...
     res = sm.compile(net, target="numpy").run(300, inputs={"in": x})
 """
-from . import export
+from . import export, targets
 from .errors import MappingError, ModelError, ModelFileError, UnsupportedFeatureError
-from .model import (IF, LIF, AllToAll, FixedFanIn, FixedProbability, Network, Normal, OneToOne,
-                    PlasticityRule, Term, Trace, Uniform, anti_hebbian, oja, pair_stdp)
+from .model import (ALIF, IF, LIF, AllToAll, AvgPool2d, Conv1d, Conv2d, FixedFanIn,
+                    FixedProbability, Network, NeuronModel, Normal, OneToOne, PlasticityRule,
+                    SumPool2d, Term, TokenLinear, Trace, Uniform, anti_hebbian, oja, pair_stdp)
 from .model.io import load
-from .targets import Result, compile, targets
+from .targets import Result, compile
 
 __version__ = "0.1.0"
 
@@ -31,7 +32,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'spikemem' has no attribute {name!r}")
 
 
-__all__ = ["IF", "LIF", "AllToAll", "FixedFanIn", "FixedProbability", "Network", "Normal",
+__all__ = ["ALIF", "IF", "LIF", "NeuronModel", "AllToAll", "FixedFanIn", "FixedProbability", "Network", "Normal",
            "OneToOne", "PlasticityRule", "Term", "Trace", "Uniform", "anti_hebbian", "oja",
            "pair_stdp", "load", "Result", "compile", "targets", "export", "ModelError",
-           "ModelFileError", "MappingError", "UnsupportedFeatureError", "__version__"]
+           "ModelFileError", "MappingError", "UnsupportedFeatureError", "__version__",
+           "AvgPool2d", "Conv1d", "Conv2d", "SumPool2d", "TokenLinear"]

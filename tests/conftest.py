@@ -38,18 +38,29 @@ def random_rule(rng):
         w_min=-1.0, w_max=1.0)
 
 
-def random_model(rng):
-    """A random LIF/IF with one or two receptors."""
+def random_model(rng, models=("LIF",)):
+    """A random neuron of one of `models` ("LIF": LIF/IF, "ALIF"; a tau_mem of 0 among
+    them when ALIF is allowed) with one or two receptors. With models=("LIF",) the draws
+    are those of earlier versions, so seeded networks stay the same."""
     taus = [0.0, 1.0, 3.0, 8.0]
     if rng.integers(2):
         tau_syn = {"exc": float(rng.choice(taus)), "inh": float(rng.choice(taus))}
     else:
         tau_syn = float(rng.choice(taus))
     tau_mem = math.inf if rng.integers(3) == 0 else float(rng.uniform(3, 30))
-    return sm.LIF(tau_mem=tau_mem, tau_syn=tau_syn, v_th=1.0,
-                  v_reset=float(rng.choice([0.0, -0.2])),
-                  reset=str(rng.choice(["zero", "subtract"])),
-                  refractory=int(rng.integers(0, 3)), bias=float(rng.uniform(-0.05, 0.15)))
+    kw = dict(tau_mem=tau_mem, tau_syn=tau_syn, v_th=1.0,
+              v_reset=float(rng.choice([0.0, -0.2])),
+              reset=str(rng.choice(["zero", "subtract"])),
+              refractory=int(rng.integers(0, 3)), bias=float(rng.uniform(-0.05, 0.15)))
+    if models == ("LIF",):
+        return sm.LIF(**kw)
+    if rng.integers(4) == 0:
+        kw["tau_mem"] = 0.0
+    kind = str(rng.choice(list(models)))
+    if kind == "ALIF":
+        tau_adapt = math.inf if rng.integers(4) == 0 else float(rng.uniform(5, 100))
+        return sm.ALIF(**kw, tau_adapt=tau_adapt, beta_adapt=float(rng.uniform(0.0, 0.5)))
+    return sm.LIF(**kw)
 
 
 def random_weights(rng, n_pre, n_post, sparse):
@@ -61,9 +72,10 @@ def random_weights(rng, n_pre, n_post, sparse):
 
 
 def random_network(rng, *, max_n=6, plastic=True, poisson=True, spike_times=True,
-                   per_synapse_delays=True, recurrent=True, n_pops=None):
+                   per_synapse_delays=True, recurrent=True, n_pops=None, models=("LIF",)):
     """A random network built with the public API, and a function inputs(steps, batch=None)
-    giving bool inputs for its input source. Every population and source is recorded."""
+    giving bool inputs for its input source. Every population and source is recorded.
+    models: the neuron models drawn (see random_model)."""
     net = sm.Network(dt=float(rng.choice([0.5, 1.0])))
     n_in = int(rng.integers(1, max_n + 1))
     net.source("in", n_in)
@@ -82,7 +94,7 @@ def random_network(rng, *, max_n=6, plastic=True, poisson=True, spike_times=True
     pops = []
     for k in range(n_pops):
         n = int(rng.integers(1, max_n + 1))
-        model = random_model(rng)
+        model = random_model(rng, models)
         bias = rng.uniform(-0.05, 0.15, n) if rng.integers(2) else None
         v_init = rng.uniform(-0.5, 0.9, n) if rng.integers(2) else float(rng.uniform(-0.5, 0.9))
         net.population(f"p{k}", n, model, bias=bias, v_init=v_init)

@@ -40,6 +40,7 @@ def _one_trial(net, steps, inputs):
             "i": {r: np.zeros(p.n) for r, _ in m.receptors},
             "v": np.zeros(p.n) + p.v_init,
             "r": np.zeros(p.n, dtype=int),
+            "a": np.zeros(p.n),
         }
         hist[name] = []
     weights = {k: pr.dense_weights().copy() for k, pr in net.projections.items()}
@@ -74,19 +75,28 @@ def _one_trial(net, steps, inputs):
                 alpha = 0.0 if tau == 0 else math.exp(-dt / tau)
                 s["i"][r] = alpha * s["i"][r] + a[name][r]
                 total = s["i"][r] if total is None else total + s["i"][r]
-            beta = 1.0 if math.isinf(m.tau_mem) else math.exp(-dt / m.tau_mem)
+            if math.isinf(m.tau_mem):
+                beta = 1.0
+            else:
+                beta = 0.0 if m.tau_mem == 0 else math.exp(-dt / m.tau_mem)
+            adaptive = type(m).__name__ == "ALIF"
             spk = np.zeros(p.n)
             for q in range(p.n):
+                # ALIF: the threshold in force uses a from the end of the previous step
+                theta = m.v_th + m.beta_adapt * s["a"][q] if adaptive else m.v_th
                 if s["r"][q] > 0:
                     s["v"][q] = m.v_reset
                     s["r"][q] -= 1
-                    continue
-                bias = p.bias if np.ndim(p.bias) == 0 else p.bias[q]
-                s["v"][q] = beta * s["v"][q] + total[q] + bias
-                if s["v"][q] > m.v_th:
-                    spk[q] = 1
-                    s["v"][q] = m.v_reset if m.reset == "zero" else s["v"][q] - m.v_th
-                    s["r"][q] = m.refractory
+                else:
+                    bias = p.bias if np.ndim(p.bias) == 0 else p.bias[q]
+                    s["v"][q] = beta * s["v"][q] + total[q] + bias
+                    if s["v"][q] > theta:
+                        spk[q] = 1
+                        s["v"][q] = m.v_reset if m.reset == "zero" else s["v"][q] - theta
+                        s["r"][q] = m.refractory
+                if adaptive:
+                    rho = 1.0 if math.isinf(m.tau_adapt) else math.exp(-dt / m.tau_adapt)
+                    s["a"][q] = rho * s["a"][q] + spk[q]
             hist[name].append(spk)
             v_rec[name].append(s["v"].copy())
         # plasticity: traces then dw, per synapse

@@ -23,6 +23,14 @@ def _assert_same(ref, got):
             np.testing.assert_allclose(got.traces[name][var], arr, rtol=1e-12, atol=1e-12)
 
 
+def _with_adaptation_probes(net):
+    """Record `a` of every ALIF population too (random_network records spikes and v)."""
+    for name, pop in net.populations.items():
+        if isinstance(pop.model, sm.ALIF):
+            net.record(name, "a")
+    return net
+
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("recurrent", [False, True], ids=["feedforward", "recurrent"])
 def test_random_networks_identical_to_numpy(make_network, seed, recurrent):
@@ -35,10 +43,36 @@ def test_random_networks_identical_to_numpy(make_network, seed, recurrent):
     _assert_same(ref, got)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_random_lif_alif_networks_identical_to_numpy(make_network, seed):
+    """LIF and ALIF populations (tau_mem = 0 among them) in one network: identical spikes and
+    weights, v, i and a within 1e-12, batched."""
+    net, inputs = make_network(np.random.default_rng(3000 + seed), max_n=8, n_pops=3,
+                               models=("LIF", "ALIF"))
+    net = _with_adaptation_probes(net)
+    x = inputs(60, batch=2, seed=seed)
+    ref = sm.compile(net, "numpy", seed=seed).run(60, inputs=x)
+    got = sm.compile(net, "brian2", seed=seed, mode="numpy").run(60, inputs=x)
+    assert sum(int(s.sum()) for s in ref.spikes.values()) > 0
+    _assert_same(ref, got)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(2))
 def test_random_networks_identical_in_cython(make_network, seed):
     net, inputs = make_network(np.random.default_rng(2000 + seed), max_n=8)
+    x = inputs(50, batch=2, seed=seed)
+    ref = sm.compile(net, "numpy", seed=seed).run(50, inputs=x)
+    got = sm.compile(net, "brian2", seed=seed, mode="cython").run(50, inputs=x)
+    _assert_same(ref, got)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 4])  # networks with spiking ALIF populations
+def test_random_lif_alif_networks_identical_in_cython(make_network, seed):
+    net, inputs = make_network(np.random.default_rng(4000 + seed), max_n=8, n_pops=3,
+                               models=("LIF", "ALIF"))
+    net = _with_adaptation_probes(net)
     x = inputs(50, batch=2, seed=seed)
     ref = sm.compile(net, "numpy", seed=seed).run(50, inputs=x)
     got = sm.compile(net, "brian2", seed=seed, mode="cython").run(50, inputs=x)
@@ -101,7 +135,7 @@ def test_brian2_global_state_is_restored():
 
 def test_spec_and_errors():
     s = spec("brian2")
-    assert s.capabilities == frozenset(FEATURES)
+    assert s.capabilities <= frozenset(FEATURES) and "plasticity" in s.capabilities
     assert [v.label for v in s.variants] == ["cython", "numpy", "cpp_standalone"]
     assert all(v.tolerance is None and v.options == {"mode": v.label} for v in s.variants)
     net, _ = _small_net()
@@ -121,9 +155,62 @@ def test_builds_real_brian2_objects():
     kinds = {type(o).__name__ for o in sim.model.network.objects}
     assert {"NeuronGroup", "Synapses", "SpikeGeneratorGroup", "SpikeMonitor",
             "StateMonitor"} <= kinds
-    s = next(o for o in sim.model.network.objects if o.name == "sm_static_sources_0")
+    s = next(o for o in sim.model.network.objects if o.name == "sm_static_sources_LIF_0")
     _, _, _, d = net.projections["in->p"].synapses()  # the only static projection from sources
     np.testing.assert_allclose(np.asarray(s.delay[:] / b2.ms), (d - 1) * net.dt)
+
+
+def _two_model_net():
+    """LIF populations a, c and an ALIF population b between them (recurrent, batched)."""
+    rng = np.random.default_rng(8)
+    net = sm.Network(dt=1.0)
+    net.source("in", 5)
+    net.population("a", 6, sm.LIF(tau_mem=10.0, tau_syn=2.0, v_th=0.6))
+    net.population("b", 4, sm.ALIF(tau_mem=8.0, tau_syn={"exc": 2.0, "inh": 4.0}, v_th=0.5,
+                                   tau_adapt=30.0, beta_adapt=0.3, reset="subtract"))
+    net.population("c", 3, sm.LIF(tau_mem=0.0, tau_syn=0.0, v_th=0.4))
+    net.connect("in", "a", rng.uniform(0, 0.8, (5, 6)))
+    net.connect("a", "b", rng.uniform(0, 0.6, (6, 4)), receptor="exc", delay=2)
+    net.connect("b", "b", -rng.uniform(0, 0.3, (4, 4)), receptor="inh")
+    net.connect("b", "c", rng.uniform(0, 0.6, (4, 3)),
+                plasticity=sm.pair_stdp(w_min=0.0, w_max=1.0))
+    for name in ("a", "b", "c"):
+        net.record(name, "spikes")
+        net.record(name, "v")
+    net.record("b", "a")
+    net.record("c", "counts")
+    return net, rng.random((2, 60, 5)) < 0.3
+
+
+def test_one_neuron_group_per_model():
+    """Each neuron model gets its own Brian2 NeuronGroup (populations of that model in
+    layout order, batch copies included); Synapses connect the groups per receptor."""
+    import brian2 as b2
+    net, x = _two_model_net()
+    sim = sm.compile(net, "brian2", mode="numpy")
+    _assert_same(sm.compile(net, "numpy").run(60, inputs={"in": x}),
+                 sim.run(60, inputs={"in": x}))
+    objs = {o.name: o for o in sim.model.network.objects}
+    lif, alif = objs["sm_neurons_LIF"], objs["sm_neurons_ALIF"]
+    assert type(lif) is b2.NeuronGroup and type(alif) is b2.NeuronGroup
+    assert (len(lif), len(alif)) == (2 * (6 + 3), 2 * 4)
+    assert "a" in alif.variables and "a" not in lif.variables
+    pairs = {name: (o.source.name, o.target.name) for name, o in objs.items()
+             if isinstance(o, b2.Synapses)}
+    assert pairs == {"sm_static_sources_LIF_0": ("sm_sources", "sm_neurons_LIF"),
+                     "sm_static_LIF_ALIF_0": ("sm_neurons_LIF", "sm_neurons_ALIF"),
+                     "sm_static_ALIF_ALIF_1": ("sm_neurons_ALIF", "sm_neurons_ALIF"),
+                     "sm_plastic0": ("sm_neurons_ALIF", "sm_neurons_LIF")}
+
+
+def test_model_missing_from_lowering_table_is_refused_at_compile():
+    class Custom(sm.LIF):
+        """Same parameters and features as LIF, but no entry in Brian2's lowering table."""
+
+    net = sm.Network(dt=1.0)
+    net.population("p", 3, Custom())
+    with pytest.raises(sm.UnsupportedFeatureError, match="neuron model Custom"):
+        sm.compile(net, "brian2", mode="numpy")
 
 
 @pytest.mark.slow

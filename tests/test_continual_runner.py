@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
 
 from spikemem import ModelError  # noqa: E402
 from spikemem.cli.app import run as cli  # noqa: E402

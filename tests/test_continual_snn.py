@@ -3,7 +3,7 @@ same output potentials on the numpy target as the torch forward pass (float64)."
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
 
 import spikemem as sm  # noqa: E402
 from spikemem.continual.snn import SpikingMLP, encode, evaluate_on_target  # noqa: E402

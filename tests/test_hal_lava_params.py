@@ -19,7 +19,7 @@ def net():
 
 def test_fixed_pt_parameters_are_the_loihi2_targets():
     pops, projs = lava_parameters(net(), "fixed_pt")
-    core = sm.compile(net(), target="loihi2").core
+    core = sm.compile(net(), target="loihi2").plan
     q = core.neurons["p"]
     assert (pops["p"]["vth"], pops["p"]["du"], pops["p"]["dv"]) == (q.vth, q.du[0], q.dv)
     np.testing.assert_array_equal(pops["p"]["bias_mant"], q.bias_mant)
@@ -41,11 +41,19 @@ def test_floating_pt_parameters_are_the_canonical_update():
     np.testing.assert_allclose(projs["in->p"][1]["weights"], net().projections["in->p"].weights.T)
 
 
+def _recorded_alif(n):
+    n.set_population("p", model=sm.ALIF(tau_mem=0.0))
+    n.record("p", "a")
+
+
 @pytest.mark.parametrize("change, feature", [
     (lambda n: n.population("r", 2, sm.LIF(refractory=1)), "refractory"),
     (lambda n: n.population("s", 2, sm.LIF(reset="subtract")), "reset_subtract"),
     (lambda n: n.population("m", 2, sm.LIF(tau_syn={"a": 1.0, "b": 2.0})), "multi_receptor"),
     (lambda n: n.connect("in", "p", np.ones((4, 3)), plasticity=sm.pair_stdp()), "plasticity"),
+    (lambda n: n.population("a", 2, sm.ALIF()), "alif"),
+    (lambda n: n.population("z", 2, sm.LIF(tau_mem=0.0)), "tau_mem_zero"),
+    (_recorded_alif, r"alif \(.*record_a \(.*tau_mem_zero \("),
 ])
 def test_refuses_what_lava_cannot_express(change, feature):
     n = net()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spikemem as sm
-import spikemem.model.io as model_io
+import spikemem.model.archive as model_archive
 
 
 # ---- comparing two networks field by field -------------------------------------------------
@@ -186,7 +186,7 @@ def failing_savez(f, **arrays):
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
     net = sm.Network()
     net.population("p", 2)
-    monkeypatch.setattr(model_io.np, "savez_compressed", failing_savez)
+    monkeypatch.setattr(model_archive.np, "savez_compressed", failing_savez)
     with pytest.raises(OSError, match="disk full"):
         net.save(tmp_path / "model.npz")
     assert list(tmp_path.iterdir()) == []
@@ -198,7 +198,7 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     old.save(tmp_path / "model.npz")
     new = sm.Network()
     new.population("new", 2)
-    monkeypatch.setattr(model_io.np, "savez_compressed", failing_savez)
+    monkeypatch.setattr(model_archive.np, "savez_compressed", failing_savez)
     with pytest.raises(OSError):
         new.save(tmp_path / "model.npz")
     monkeypatch.undo()
@@ -213,7 +213,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
 
     net = sm.Network()
     net.population("p", 2)
-    monkeypatch.setattr(model_io.np, "savez_compressed", interrupted)
+    monkeypatch.setattr(model_archive.np, "savez_compressed", interrupted)
     with pytest.raises(KeyboardInterrupt):
         net.save(tmp_path / "model.npz")
     assert list(tmp_path.iterdir()) == []
@@ -266,8 +266,21 @@ def test_unknown_version(tmp_path):
     header = good_header(tmp_path)
     header["version"] = 99
     path = with_header(tmp_path, header)
-    with pytest.raises(sm.ModelFileError, match=r"version 99.*reads version 1.*upgrade"):
+    with pytest.raises(sm.ModelFileError, match=r"version 99.*reads versions \[1, 2\].*upgrade"):
         sm.load(path)
+
+
+def test_format_version_2_only_for_tied_weights():
+    """Files without tied projections keep version 1 (readable by earlier spikemem); a tied
+    projection makes it version 2, which an earlier spikemem refuses with 'upgrade'."""
+    net = sm.Network()
+    net.source("in", 4)
+    net.population("p", 4)
+    net.connect("in", "p", np.eye(4))
+    assert net.to_arrays()[0]["version"] == 1
+    net.population("q", 3)
+    net.connect("in", "q", sm.TokenLinear(1, np.ones((4, 3))))
+    assert net.to_arrays()[0]["version"] == 2
 
 
 def test_other_format(tmp_path):
@@ -335,7 +348,7 @@ def test_load_calls_np_load_without_pickle(tmp_path, monkeypatch):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(model_io.np, "load", spy)
+    monkeypatch.setattr(model_archive.np, "load", spy)
     sm.load(tmp_path / "good.npz")
     assert calls and all(c.get("allow_pickle") is False for c in calls)
 

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 import spikemem as sm
 from spikemem.cli import main
 
-nir = pytest.importorskip("nir")
+nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
 
 
 def rich_network(dt=1.0):
@@ -67,8 +67,14 @@ def euler_read(graph, dt, inputs, steps):
             out = node.weight @ total(name, t, memo)
         elif isinstance(node, nir.Delay):
             k = np.round(node.delay / dt).astype(int)
-            out = np.array([total(name, t - int(kk), memo)[j] if t - kk >= 0 else 0.0
-                            for j, kk in enumerate(k)])
+            out = np.array([np.ravel(total(name, t - int(kk), memo))[j] if t - kk >= 0 else 0.0
+                            for j, kk in enumerate(k.ravel())]).reshape(k.shape)
+        elif isinstance(node, (nir.Conv1d, nir.Conv2d, nir.SumPool2d, nir.AvgPool2d)):
+            out = _window(node, total(name, t, memo))
+        elif isinstance(node, nir.Scale):
+            out = node.scale * total(name, t, memo)
+        elif isinstance(node, nir.Flatten):
+            out = np.ravel(total(name, t, memo))
         elif isinstance(node, nir.LI):  # tau dy/dt = (v_leak - y) + r x
             y = state[name].get("y", np.zeros(node.tau.shape))
             out = y + dt / node.tau * (node.v_leak - y + node.r * total(name, t, memo))
@@ -107,6 +113,24 @@ def euler_read(graph, dt, inputs, steps):
         for name, z in new.items():
             hist[name].append(np.asarray(z, dtype=bool))
     return {k: np.array(v) for k, v in hist.items()}
+
+
+def _window(node, x):
+    """A NIR Conv/Pool node applied to x (C, *spatial) by torch's own layers."""
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
+    f = torch.nn.functional
+    x = torch.tensor(np.asarray(x, dtype=np.float64))[None]
+    if isinstance(node, (nir.Conv1d, nir.Conv2d)):
+        conv = f.conv1d if isinstance(node, nir.Conv1d) else f.conv2d
+        y = conv(x, torch.tensor(node.weight), torch.tensor(node.bias), stride=node.stride,
+                 padding=node.padding, dilation=node.dilation, groups=node.groups)
+    else:
+        k = tuple(int(v) for v in node.kernel_size)
+        y = f.avg_pool2d(x, k, tuple(int(v) for v in node.stride),
+                         tuple(int(v) for v in node.padding), count_include_pad=True)
+        if isinstance(node, nir.SumPool2d):
+            y = y * (k[0] * k[1])
+    return y[0].numpy()
 
 
 @pytest.mark.parametrize("dt_s", [None, 1e-4])
@@ -245,3 +269,104 @@ def test_cli_lists_export(capsys):
         with pytest.raises(SystemExit) as e:
             main(["export", "--help"])
     assert e.value.code == 0
+
+
+# ---- tied projections, features NIR cannot hold ------------------------------------------
+def tied_network():
+    """Conv2d (delay 2) into a shaped population, an AvgPool2d between shaped populations, a
+    SumPool2d of weight 0.5 into a flat one (Scale + Flatten nodes), a Conv1d, a Linear from
+    a shaped source (Flatten), a TokenLinear (written expanded), tau_mem = 0 neurons."""
+    rng = np.random.default_rng(8)
+    net = sm.Network(dt=1.0)
+    net.source("img", 2 * 6 * 6)
+    net.source("seq", 2 * 9)
+    net.source("tok", 4 * 5)
+    net.population("c1", 3 * 6 * 6, sm.LIF(tau_mem=10.0, tau_syn=2.0, v_th=1.0))
+    net.population("p1", 3 * 3 * 3, sm.LIF(tau_mem=8.0, tau_syn=0.0, v_th=0.4))
+    net.population("p2", 3 * 3 * 3, sm.LIF(tau_mem=0.0, tau_syn=0.0, v_th=0.9))
+    net.population("q", 3 * 9, sm.LIF(tau_mem=10.0, tau_syn=0.0, v_th=0.5))
+    net.population("t", 4 * 3, sm.LIF(tau_mem=12.0, tau_syn=3.0, v_th=0.6))
+    net.connect("img", "c1", sm.Conv2d((2, 6, 6), rng.normal(0.1, 0.4, (3, 2, 3, 3)),
+                                       padding=1), delay=2, name="conv")
+    net.connect("c1", "p1", sm.AvgPool2d((3, 6, 6), 2), name="avg")
+    net.connect("c1", "p2", sm.SumPool2d((3, 6, 6), 2, weight=0.5), name="sum")
+    net.connect("img", "p2", rng.uniform(0, 0.1, (72, 27)), name="dense")
+    net.connect("seq", "q", sm.Conv1d((2, 9), rng.normal(0.2, 0.4, (3, 2, 3)), padding=1),
+                name="conv1d")
+    net.connect("tok", "t", sm.TokenLinear(4, rng.normal(0.2, 0.3, (5, 3))), name="tokens")
+    for name in ("c1", "p1", "p2", "q", "t"):
+        net.record(name)
+    return net
+
+
+def test_tied_projections_are_written_as_conv_and_pool_nodes(tmp_path):
+    pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
+    net = tied_network()
+    g = sm.export.nir(net)  # passes nir's check_types: every edge's shapes agree
+    kinds = {k: type(v).__name__ for k, v in g.nodes.items()}
+    assert (kinds["conv"], kinds["avg"], kinds["sum"], kinds["conv1d"]) == \
+        ("Conv2d", "AvgPool2d", "SumPool2d", "Conv1d")
+    assert kinds["sum@1"] == "Scale" and kinds["sum@2"] == "Flatten"
+    assert kinds["img@flat"] == "Flatten" and kinds["dense"] == kinds["tokens"] == "Linear"
+    np.testing.assert_array_equal(g.nodes["conv"].weight, net.projections["conv"].tied.weight)
+    assert list(g.nodes["img"].input_type["input"]) == [2, 6, 6]
+    assert list(g.nodes["p1"].tau.shape) == [3, 3, 3] and g.nodes["p2"].tau.shape == (27,)
+    assert list(g.nodes["conv@delay"].delay.shape) == [3, 6, 6]
+    steps = 60
+    rng = np.random.default_rng(1)
+    x = {name: rng.random((steps, net.size(name))) < 0.3 for name in net.sources}
+    ref = sm.compile(net).run(steps, inputs=x)
+    shaped = {name: x[name].reshape((steps,) + tuple(g.nodes[name].input_type["input"]))
+              for name in x}
+    got = euler_read(g, 1e-3, shaped, steps)
+    for p in net.populations:
+        assert ref.spikes[p].any(), p
+        np.testing.assert_array_equal(got[p].reshape(steps, -1), ref.spikes[p], err_msg=p)
+    nir.write(tmp_path / "tied.nir", g)
+    back = sm.import_nir(tmp_path / "tied.nir")
+    kinds = {name: type(p.tied).__name__ for name, p in back.projections.items()}
+    assert kinds == {"conv": "Conv2d", "avg": "AvgPool2d", "sum": "SumPool2d",
+                     "conv1d": "Conv1d", "dense": "NoneType", "tokens": "NoneType"}
+    assert back.projections["sum"].tied.weight == 0.5
+    assert back.projections["conv"].uniform_delay == 2
+    assert back.populations["p2"].model.tau_mem == 0.0
+    res = sm.compile(back).run(steps, inputs=x)
+    for p in net.populations:
+        np.testing.assert_array_equal(res.spikes[p], ref.spikes[p], err_msg=p)
+
+
+@pytest.mark.parametrize("lossy", [False, True])
+def test_adaptive_thresholds_are_refused_by_name(lossy):
+    """NIR has no adaptive threshold: an sm.ALIF population (and recording its a) is refused,
+    naming the features, never written as a plain LIF, lossy or not."""
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2, sm.ALIF(tau_adapt=50.0, beta_adapt=0.2))
+    net.connect("in", "p", np.ones((2, 2)))
+    net.record("p", "a")
+    with pytest.raises(sm.UnsupportedFeatureError,
+                       match=r"NIR export cannot express: alif \(.*\), record_a"):
+        sm.export.nir(net, lossy=lossy)
+
+
+def test_memoryless_neurons_are_written_with_tau_dt():
+    """tau_mem = 0 is a LIF with tau = dt for NIR's forward-Euler reader (decay 1 - dt/tau =
+    0), read back as tau_mem = 0."""
+    net = sm.Network(dt=0.5)
+    net.source("a", 3)
+    net.source("b", 3)
+    net.population("and", 3, sm.LIF(tau_mem=0.0, tau_syn=0.0, v_th=1.5))
+    net.connect("a", "and", np.eye(3))
+    net.connect("b", "and", np.eye(3))
+    net.record("and")
+    g = sm.export.nir(net)
+    np.testing.assert_array_equal(g.nodes["and"].tau, 0.5e-3)
+    steps = 80
+    rng = np.random.default_rng(2)
+    x = {"a": rng.random((steps, 3)) < 0.5, "b": rng.random((steps, 3)) < 0.5}
+    ref = sm.compile(net).run(steps, inputs=x)
+    np.testing.assert_array_equal(euler_read(g, 0.5e-3, x, steps)["and"], ref.spikes["and"])
+    back = sm.import_nir(g)
+    assert back.populations["and"].model.tau_mem == 0.0
+    np.testing.assert_array_equal(sm.compile(back).run(steps, inputs=x).spikes["and"],
+                                  ref.spikes["and"])

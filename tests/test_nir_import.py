@@ -1,6 +1,6 @@
 """sm.import_nir: spikemem -> NIR -> spikemem identity, the node types it composes into
-projections (checked against torch's own convolution and pooling), names, old file layouts
-and the errors it raises."""
+projections (checked against torch's own convolution and pooling; Conv/Pool nodes become
+tied projections), names, old file layouts and the errors it raises."""
 import math
 import warnings
 
@@ -8,17 +8,16 @@ import numpy as np
 import pytest
 
 import spikemem as sm
-from spikemem.model.io import network_to_arrays
 from test_nir_export import rich_network
 
-nir = pytest.importorskip("nir")
-h5py = pytest.importorskip("h5py")
+nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
+h5py = pytest.importorskip("h5py", reason="needs h5py: pip install 'spikemem[nir]'")
 
 
 def assert_same_network(a, b):
     """Same structure; floats within 1e-12 (tau <-> decay rounding); weights exact."""
-    ha, arr_a = network_to_arrays(a)
-    hb, arr_b = network_to_arrays(b)
+    ha, arr_a = a.to_arrays()
+    hb, arr_b = b.to_arrays()
     assert ha["dt"] == hb["dt"]
     for key in ("sources", "probes"):
         assert sorted(map(str, ha[key])) == sorted(map(str, hb[key])), key
@@ -135,8 +134,8 @@ CONV2D = [dict(stride=1, padding=0, dilation=1, groups=1),
 
 
 @pytest.mark.parametrize("opts", CONV2D)
-def test_conv2d_becomes_a_sparse_projection(opts):
-    torch = pytest.importorskip("torch")
+def test_conv2d_becomes_a_tied_projection(opts):
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
     rng = np.random.default_rng(1)
     c_in, c_out, shape = 2, 4, (7, 6)
     w = rng.normal(0, 0.6, (c_out, c_in // opts["groups"], 3, 3))
@@ -149,11 +148,41 @@ def test_conv2d_becomes_a_sparse_projection(opts):
     n_out = int(np.prod(conv.output_type["output"]))
     net = _check_against(_threshold_graph(conv, (c_in,) + shape, n_out), (c_in,) + shape,
                          lambda x: ref(torch.tensor(x)[None]).detach().numpy())
-    assert next(iter(net.projections.values())).is_sparse
+    proj = next(iter(net.projections.values()))
+    assert isinstance(proj.tied, sm.Conv2d) and proj.n_parameters == w.size
+    np.testing.assert_array_equal(proj.tied.weight, w)  # the node's parameters, not copies
+    assert proj.tied.in_shape == (c_in,) + shape and proj.tied.groups == opts["groups"]
+    pop = net.populations["fire"]  # a Threshold node: no membrane memory
+    assert pop.model.tau_mem == 0.0 and "tau_mem_zero" in pop.model.features()
+
+
+def test_windows_composed_without_a_neuron_become_a_matrix():
+    """Conv -> AvgPool with no neuron between is one projection: their composition, which
+    is no single tied structure (a sparse matrix, as before)."""
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
+    w = np.random.default_rng(3).normal(0, 0.6, (3, 2, 3, 3))
+    nodes = {"x": nir.Input(input_type=np.array([2, 6, 6])),
+             "conv": nir.Conv2d(input_shape=(6, 6), weight=w, stride=1, padding=1, dilation=1,
+                                groups=1, bias=np.zeros(3)),
+             "pool": nir.AvgPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]),
+                                   padding=np.array([0, 0])),
+             "flat": nir.Flatten(input_type=None, start_dim=0),
+             "fire": nir.Threshold(threshold=np.full(27, 0.3)),
+             "out": nir.Output(output_type=np.array([27]))}
+    g = nir.NIRGraph(nodes=nodes, edges=[("x", "conv"), ("conv", "pool"), ("pool", "flat"),
+                                         ("flat", "fire"), ("fire", "out")], type_check=False)
+    ref = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3, padding=1, bias=False),
+                              torch.nn.AvgPool2d(2)).double()
+    with torch.no_grad():
+        ref[0].weight.copy_(torch.tensor(w))
+    net = _check_against(g, (2, 6, 6), lambda x: ref(torch.tensor(x)[None]).detach().numpy(),
+                         0.3)
+    proj = next(iter(net.projections.values()))
+    assert proj.tied is None and proj.is_sparse
 
 
 def test_conv1d_sumpool_avgpool_scale_affine_linear():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
     rng = np.random.default_rng(2)
     w = rng.normal(0, 0.7, (3, 2, 3))
     conv = nir.Conv1d(input_shape=9, weight=w, stride=2, padding=1, dilation=1, groups=1,
@@ -167,8 +196,9 @@ def test_conv1d_sumpool_avgpool_scale_affine_linear():
                            (nir.AvgPool2d, torch.nn.AvgPool2d(2, stride=2), 0.3)]:
         layer = cls(kernel_size=np.array([2, 2]), stride=np.array([2, 2]),
                     padding=np.array([0, 0]))
-        _check_against(_threshold_graph(layer, (2, 6, 4), 12, thr), (2, 6, 4),
-                       lambda x, pool=pool: pool(torch.tensor(x)[None]).numpy(), thr)
+        net = _check_against(_threshold_graph(layer, (2, 6, 4), 12, thr), (2, 6, 4),
+                             lambda x, pool=pool: pool(torch.tensor(x)[None]).numpy(), thr)
+        assert next(iter(net.projections.values())).tied.kind == cls.__name__
     a = rng.normal(0, 1, (4, 5))
     aff = nir.Affine(weight=a, bias=np.full(4, 0.2))
     _check_against(_threshold_graph(aff, (5,), 4), (5,), lambda x: a @ x + 0.2)

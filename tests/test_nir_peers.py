@@ -18,10 +18,11 @@ import pytest
 import spikemem as sm
 from spikemem import UnsupportedFeatureError
 from spikemem.targets import missing_features, spec
+from test_tied_weights import untied
 
-torch = pytest.importorskip("torch")
-nir = pytest.importorskip("nir")
-nirtorch = pytest.importorskip("nirtorch")  # snnTorch and Norse read NIR through it
+torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
+nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
+nirtorch = pytest.importorskip("nirtorch", reason="needs nirtorch: pip install 'spikemem[nir]'")  # snnTorch and Norse read NIR through it
 
 STEPS = 200
 
@@ -78,7 +79,7 @@ def feed_forward_net(rng, tau_syn_first):
 
 @pytest.mark.parametrize("tau_syn_first", [5.0, 0.0])
 def test_spikemem_to_snntorch(tau_syn_first):
-    pytest.importorskip("snntorch")
+    pytest.importorskip("snntorch", reason="needs snntorch: pip install 'spikemem[torch]'")
     from snntorch.import_nir import import_from_nir
 
     rng = np.random.default_rng(0)
@@ -92,7 +93,7 @@ def test_spikemem_to_snntorch(tau_syn_first):
 
 def test_spikemem_to_norse():
     """Recurrent CubaLIF and an IF layer; Norse reads with the dt given to from_nir."""
-    pytest.importorskip("norse")
+    pytest.importorskip("norse", reason="the Norse peer comparison needs norse: pip install norse")
     import norse.torch as norse
 
     rng = np.random.default_rng(0)
@@ -117,7 +118,7 @@ def test_spikemem_to_norse():
 @pytest.fixture(scope="module")
 def snntorch_made():
     """A network built and run in snnTorch, exported by it: (graph, input, peer spikes)."""
-    snn = pytest.importorskip("snntorch")
+    snn = pytest.importorskip("snntorch", reason="needs snntorch: pip install 'spikemem[torch]'")
     from snntorch import utils
     from snntorch.export_nir import export_to_nir
 
@@ -154,7 +155,7 @@ def test_snntorch_network_runs_on_every_target(snntorch_made, target):
 @pytest.fixture(scope="module")
 def norse_made():
     """A network built and run in Norse, exported by it: (graph, input, peer spikes, dt)."""
-    pytest.importorskip("norse")
+    pytest.importorskip("norse", reason="the Norse peer comparison needs norse: pip install norse")
     import norse.torch as norse
 
     torch.manual_seed(0)
@@ -182,3 +183,77 @@ def test_norse_network_runs_on_every_target(norse_made, target):
     np.testing.assert_allclose(net.populations["_1"].model.beta(net.dt), 1 - dt * 100.0,
                                rtol=1e-6)
     check_target(target, net, "input", x, "_3", peer, 2)
+
+
+@pytest.fixture(scope="module")
+def snntorch_conv_made():
+    """A conv SNN built and run in snnTorch, exported by it: Conv2d -> Leaky -> AvgPool2d ->
+    Leaky -> Conv2d -> Leaky -> Flatten -> Linear -> Leaky. (graph, input (steps, 2, 8, 8),
+    {layer index: the peer's spikes (steps, n)})."""
+    snn = pytest.importorskip("snntorch", reason="needs snntorch: pip install 'spikemem[torch]'")
+    from snntorch import utils
+    from snntorch.export_nir import export_to_nir
+
+    def leaky(shape, beta, threshold):
+        return snn.Leaky(beta=torch.full(shape, beta), threshold=torch.full(shape, threshold),
+                         init_hidden=True, reset_mechanism="zero", reset_delay=False)
+
+    torch.manual_seed(1)
+    conv1 = torch.nn.Conv2d(2, 4, 3, padding=1, bias=False)
+    conv2 = torch.nn.Conv2d(4, 8, 3, bias=False)
+    fc = torch.nn.Linear(32, 5, bias=False)
+    with torch.no_grad():
+        conv1.weight.uniform_(-0.3, 0.6)
+        conv2.weight.uniform_(-0.45, 0.4)
+        fc.weight.uniform_(-0.4, 0.6)
+    model = torch.nn.Sequential(conv1, leaky((4, 8, 8), 0.9, 1.0), torch.nn.AvgPool2d(2),
+                                leaky((4, 4, 4), 0.8, 0.4), conv2, leaky((8, 2, 2), 0.8, 1.0),
+                                torch.nn.Flatten(), fc, leaky((5,), 0.8, 1.2))
+    with contextlib.redirect_stdout(io.StringIO()):
+        graph = export_to_nir(model, torch.zeros(1, 2, 8, 8), ignore_dims=[0])
+    utils.reset(model)
+    peer: dict = {}
+    for k in (1, 3, 5, 8):
+        model[k].register_forward_hook(
+            lambda m, i, out, k=k: peer.setdefault(k, []).append(out[0].numpy().ravel() > 0))
+    x = np.random.default_rng(1).random((STEPS, 2, 8, 8)) < 0.2
+    with torch.no_grad():
+        for t in range(STEPS):
+            model(torch.tensor(x[t:t + 1], dtype=torch.float32))
+    return graph, x, {k: np.array(v) for k, v in peer.items()}
+
+
+def test_snntorch_conv_network_keeps_its_convolutions_tied(snntorch_conv_made, tmp_path):
+    """Done-when of tied weights: the imported conv SNN keeps its convolutions (and pool)
+    tied, stores only their parameters, and gives the same spikes as its expanded form (the
+    sparse matrices of earlier imports) and as snnTorch (a layer k hops deep k steps later)."""
+    graph, x, peer = snntorch_conv_made
+    net = sm.import_nir(graph, dt=1e-4)
+    kinds = {name: type(p.tied).__name__ for name, p in net.projections.items()}
+    assert kinds == {"input->_1": "Conv2d", "_1->_3": "AvgPool2d", "_3->_5": "Conv2d",
+                     "_5->_8": "NoneType"}
+    conv2 = net.projections["_3->_5"].tied
+    assert conv2.in_shape == (4, 4, 4) and conv2.out_shape == (8, 2, 2)
+    np.testing.assert_allclose(conv2.weight, graph.nodes["4"].weight, rtol=1e-6)  # input gain
+    assert net.n_parameters == 4 * 2 * 9 + 1 + 8 * 4 * 9 + 32 * 5  # 521
+    expanded = untied(net)
+    assert expanded.n_parameters == expanded.n_synapses == net.n_synapses == 5440
+    steps_x = {"input": x.reshape(STEPS, -1)}
+    for name in net.populations:
+        net.record(name)
+        expanded.record(name)
+    tied_res = sm.compile(net).run(STEPS, inputs=steps_x)
+    before = sm.compile(expanded).run(STEPS, inputs=steps_x)
+    for depth, k in enumerate((1, 3, 5, 8), start=1):
+        name = f"_{k}"
+        np.testing.assert_array_equal(tied_res.spikes[name], before.spikes[name], err_msg=name)
+        assert 0.05 < peer[k].mean() < 0.5, f"layer {name} too quiet or too busy to compare"
+        assert_shifted(tied_res.spikes[name], peer[k], depth, f"snnTorch layer {name}")
+    net.save(tmp_path / "tied.npz")
+    expanded.save(tmp_path / "expanded.npz")
+    stored = sum(v.size for v in net.to_arrays()[1].values())
+    assert stored == 521  # the parameters, nothing expanded
+    assert sum(v.size for v in expanded.to_arrays()[1].values()) > 2 * 5440  # w, indices
+    assert (tmp_path / "tied.npz").stat().st_size < (tmp_path / "expanded.npz").stat().st_size
+    back = sm.load(tmp_path / "tied.npz")
+    assert {name: type(p.tied).__name__ for name, p in back.projections.items()} == kinds

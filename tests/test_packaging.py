@@ -1,5 +1,7 @@
-"""Packaging: every package directory is installed, hardware/, models/ and the experiment
-configs included."""
+"""Packaging: every package directory is installed, hardware/, the models' data (models/*/data/)
+and the experiment configs included."""
+import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -38,15 +40,41 @@ def test_console_script_and_python_floor():
         assert extra in extras
 
 
-@pytest.mark.slow
-def test_wheel_contains_hardware_and_model_data(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """The wheel built from this checkout (once per module)."""
+    out = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
-    wheel = next(tmp_path.glob("spikemem-*.whl"))
+                    "-w", str(out), str(ROOT)], check=True, capture_output=True)
+    return next(out.glob("spikemem-*.whl"))
+
+
+@pytest.mark.slow
+def test_wheel_contains_hardware_and_model_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"spikemem/hardware/{p.name}" for p in (ROOT / "hardware").glob("*.toml")}
-    expected |= {f"spikemem/models/data/{p.name}" for p in (ROOT / "models" / "data").glob("*")
-                 if p.is_file()}
+    model_data = [p for p in (ROOT / "models").glob("*/data/*") if p.is_file()]
+    assert {p.parent.parent.name for p in model_data} >= {"ca3", "lsm"}
+    expected |= {f"spikemem/{p.relative_to(ROOT).as_posix()}" for p in model_data}
+    expected |= {f"spikemem/models/{m}/__init__.py" for m in ("ca3", "lsm", "hlop")}
     expected |= {f"spikemem/experiments/{p.name}" for p in (ROOT / "experiments").glob("*.toml")}
-    expected |= {"spikemem/__init__.py", "spikemem/targets/numpy_target.py"}
+    expected |= {"spikemem/__init__.py", "spikemem/targets/numpy/__init__.py"}
     assert expected <= names, sorted(expected - names)
+
+
+@pytest.mark.slow
+def test_installed_wheel_runs_the_ca3_experiment_with_its_reference(wheel, tmp_path):
+    """From an installed wheel (no source checkout on the path), `spikemem experiment
+    ca3-functional` finds the packaged SpiNNaker traces and matches them."""
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile",
+                    "--target", str(site), str(wheel)], check=True, capture_output=True)
+    out = tmp_path / "out"
+    script = ("import sys, spikemem; assert spikemem.__file__.startswith(sys.argv[1]), "
+              "spikemem.__file__; from spikemem.cli import main; "
+              "sys.exit(main(['experiment', 'ca3-functional', '--out', sys.argv[2]]))")
+    subprocess.run([sys.executable, "-c", script, str(site), str(out)], check=True,
+                   capture_output=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)})
+    data = json.loads((out / "ca3-functional_numpy.json").read_text())
+    assert data["all_recalls_equal_ideal"] and data["matches_reference"]
+    assert data["reference"]["name"] == "1_learn_recall_by_cue_and_cont_forget"

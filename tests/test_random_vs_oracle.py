@@ -54,6 +54,28 @@ def test_batched_run_matches_oracle(seed, make_network, oracle_check):
     oracle_check(net, res, STEPS, x, batch=3)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_random_alif_networks_match_oracle(seed, make_network, oracle_check):
+    """LIF, IF, tau_mem = 0 and ALIF populations mixed in one network."""
+    rng = np.random.default_rng(5000 + seed)
+    net, inputs = make_network(rng, models=("LIF", "ALIF"), n_pops=3)
+    x = inputs(STEPS, seed=seed)
+    res = sm.compile(net, target="numpy", seed=seed).run(STEPS, inputs=x)
+    oracle_check(net, res, STEPS, x)
+
+
+def test_random_alif_networks_use_every_model(make_network):
+    """The test above is not vacuous: its networks hold ALIF, LIF and tau_mem = 0 neurons."""
+    kinds = set()
+    for seed in range(20):
+        net, _ = make_network(np.random.default_rng(5000 + seed), models=("LIF", "ALIF"),
+                                n_pops=3)
+        for p in net.populations.values():
+            kinds.add(type(p.model).__name__)
+            kinds |= {"tau_mem_zero"} & p.model.features()
+    assert kinds == {"LIF", "ALIF", "tau_mem_zero"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100))
 def test_larger_random_networks_match_oracle(seed, make_network, oracle_check):

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 import spikemem as sm
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
 
 
 @pytest.fixture
@@ -19,13 +19,18 @@ def one_thread():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_forward_float64_equals_numpy(seed, make_network):
+@pytest.mark.parametrize("models", [("LIF",), ("LIF", "ALIF")])
+def test_forward_float64_equals_numpy(seed, models, make_network):
     """Feed-forward and recurrent groups, sparse projections, per-synapse delays, several
-    receptors, Poisson and spike-time sources: spikes equal, v within rounding of the sums."""
-    net, inputs = make_network(np.random.default_rng(7000 + seed), max_n=8, plastic=False)
-    for name in net.populations:
+    receptors, Poisson and spike-time sources, ALIF and tau_mem = 0: spikes equal, v, i and
+    a within rounding of the sums."""
+    net, inputs = make_network(np.random.default_rng(7000 + seed), max_n=8, plastic=False,
+                               models=models)
+    for name, pop in net.populations.items():
         net.record(name, "counts")
-        net.record(name, "i")
+        for var in pop.model.recordable:
+            if var != "v":
+                net.record(name, var)
     x = inputs(40, batch=3, seed=seed)["in"]
     ref = sm.compile(net, target="numpy", seed=seed).run(40, inputs={"in": x})
     mod = sm.torch.module(net, dtype=torch.float64, seed=seed)
@@ -34,7 +39,8 @@ def test_forward_float64_equals_numpy(seed, make_network):
     for name in net.populations:
         np.testing.assert_array_equal(out.spikes[name].numpy() > 0, ref.spikes[name], name)
         np.testing.assert_array_equal(out.counts[name].numpy(), ref.spikes[name].sum(1))
-        for var in ("v", "i"):
+        assert set(out.traces[name]) == set(ref.traces[name])
+        for var in ref.traces[name]:
             np.testing.assert_allclose(out.traces[name][var].numpy(), ref.traces[name][var],
                                        rtol=1e-12, atol=1e-12)
 
@@ -68,6 +74,76 @@ def test_gradients_reach_weights_taus_thresholds_and_bias():
     assert float(mod.params[0].tau_mem.grad) != 0.0
     # the sparse projection trains its synapses only: one value per stored synapse
     assert names["projs.0.weight"].shape == (net.projections["in->h"].n_synapses,)
+
+
+def _alif_net():
+    """_tiny_net with an ALIF hidden layer (subtract reset) recording its a."""
+    rng = np.random.default_rng(3)
+    net = sm.Network(dt=1.0)
+    net.source("in", 6)
+    net.population("h", 8, sm.ALIF(tau_mem=10.0, tau_syn=3.0, reset="subtract",
+                                   tau_adapt=50.0, beta_adapt=0.3))
+    net.population("o", 3, sm.LIF(tau_mem=10.0, tau_syn=3.0))
+    net.connect("in", "h", rng.uniform(0.2, 0.9, (6, 8)), delay=2)
+    net.connect("h", "o", rng.uniform(0.0, 0.6, (8, 3)))
+    net.connect("h", "h", rng.uniform(-0.1, 0.2, (8, 8)))
+    net.record("o", "counts")
+    net.record("h", "a")
+    x = torch.as_tensor(np.random.default_rng(1).random((4, 30, 6)) < 0.4)
+    return net, x
+
+
+def test_alif_adaptation_parameters_get_gradients_and_round_trip():
+    net, x = _alif_net()
+    mod = sm.torch.module(net, trainable=("weights", "tau_adapt", "beta_adapt", "v_th"),
+                          dtype=torch.float64)
+    names = dict(mod.named_parameters())
+    assert {"params.0.tau_adapt", "params.0.beta_adapt", "params.0.v_th",
+            "params.1.v_th"} <= set(names)
+    assert "params.1.tau_adapt" not in names  # o is LIF: no adaptation
+    out = mod(x)
+    assert float(out.traces["h"]["a"].detach().max()) > 1.0  # adapted
+    out.counts["o"].sum().backward()
+    for name in ("params.0.tau_adapt", "params.0.beta_adapt", "params.0.v_th"):
+        g = names[name].grad
+        assert g is not None and torch.isfinite(g) and float(g) != 0.0, name
+    with torch.no_grad():
+        mod.params[0].tau_adapt.mul_(1.5)
+        mod.params[0].beta_adapt.mul_(0.5)
+    trained = mod.to_network()
+    h = trained.populations["h"].model
+    assert type(h) is sm.ALIF and h.reset == "subtract"
+    assert h.tau_adapt == pytest.approx(75.0) and h.beta_adapt == pytest.approx(0.15)
+    assert net.populations["h"].model.tau_adapt == 50.0
+    with torch.no_grad():
+        out = mod(x)
+    res = sm.compile(trained, target="numpy").run(30, inputs={"in": x.numpy()})
+    np.testing.assert_array_equal(res.counts["o"], out.counts["o"].numpy())
+    np.testing.assert_allclose(res.traces["h"]["a"], out.traces["h"]["a"].numpy(), rtol=1e-12)
+
+
+def test_adaptation_parameters_need_an_alif_population():
+    net, _ = _tiny_net()
+    with pytest.raises(sm.ModelError, match="tau_adapt"):
+        sm.torch.module(net, trainable=("weights", "tau_adapt"))
+
+
+def test_unknown_neuron_model_is_refused():
+    from dataclasses import dataclass
+
+    from spikemem.model.neurons.lif import CubaNeuron
+
+    @dataclass(frozen=True, eq=False)
+    class Unlowered(CubaNeuron):  # no kind: not registered
+        pass
+
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2, Unlowered())
+    net.connect("in", "p", np.ones((2, 2)))
+    net.record("p", "spikes")
+    with pytest.raises(sm.UnsupportedFeatureError, match="Unlowered"):
+        sm.torch.module(net)
 
 
 def test_trainable_projection_names_select_parameters():
@@ -185,7 +261,7 @@ def test_digits_classifier_trains_and_deploys_to_numpy(one_thread):
 
 @pytest.mark.parametrize("shift", [0, 3, 600])
 def test_sparse_delayed_product_equals_dense_with_gradients(shift):
-    from spikemem.torch.delivery import SPARSE_MIN_ROWS, delayed_spike_product
+    from spikemem.targets.torch.delivery import SPARSE_MIN_ROWS, delayed_spike_product
 
     gen = torch.Generator().manual_seed(shift)
     rows = SPARSE_MIN_ROWS * 2

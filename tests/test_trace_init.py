@@ -14,7 +14,6 @@ import pytest
 
 import oracle
 import spikemem as sm
-import spikemem.model.io as model_io
 from spikemem.errors import UnsupportedFeatureError
 
 TAU_HALF = 1 / math.log(2)  # trace decay 0.5 per 1 ms step
@@ -81,9 +80,9 @@ TARGETS = [("numpy", {}), ("torch", {}), ("brian2", {"mode": "numpy"}), ("spinna
 @pytest.mark.parametrize("target,options", TARGETS, ids=[t for t, _ in TARGETS])
 def test_every_target_starts_each_trial_and_each_reset_at_init(target, options):
     if target == "torch":
-        pytest.importorskip("torch")
+        pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
     if target == "brian2":
-        pytest.importorskip("brian2")
+        pytest.importorskip("brian2", reason="needs brian2: pip install 'spikemem[brian2]'")
     net, x = probe_net()
     sim = sm.compile(net, target=target, **options)
     first = sim.run(STEPS, inputs=x).weights
@@ -138,11 +137,11 @@ def test_files_written_before_init_load_with_init_zero(tmp_path):
     net, _ = probe_net()
     assert "init" not in sm.Trace("x", "pre", 10.0).to_dict()
     assert sm.Trace("x", "pre", 10.0, init=0.5).to_dict()["init"] == 0.5
-    header, arrays = model_io.network_to_arrays(net)
+    header, arrays = net.to_arrays()
     for p in header["projections"]:
         for t in (p["plasticity"] or {"traces": []})["traces"]:
             t.pop("init", None)
-    arrays[model_io.HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     np.savez_compressed(tmp_path / "old.npz", **arrays)
     back = sm.load(tmp_path / "old.npz")
     assert [t.init for p in ("x_sum", "y_sum")
@@ -150,7 +149,7 @@ def test_files_written_before_init_load_with_init_zero(tmp_path):
 
 
 def test_nir_keeps_init_in_the_rule_metadata():
-    pytest.importorskip("nir")
+    pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
     import warnings
     net, _ = probe_net()
     with warnings.catch_warnings():

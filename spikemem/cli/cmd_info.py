@@ -22,15 +22,18 @@ def main(args) -> int:
     print("populations:")
     for p in net.populations.values():
         m = p.model
-        kind = "IF" if m.is_if else f"LIF tau_mem={m.tau_mem} ms"
-        print(f"  {p.name:16s} n={p.n:<8d} {kind}, tau_syn={dict(m.receptors)} ms, "
-              f"v_th={m.v_th}, reset={m.reset}, refractory={m.refractory} steps")
+        params = ", ".join(f"{name}={getattr(m, name)}" + (f" {spec.unit}" if spec.unit in
+                                                          ("ms", "steps") else "")
+                           for name, spec in m.parameters().items())
+        print(f"  {p.name:16s} n={p.n:<8d} {m.kind}({params})")
     print("projections:")
     for pr in net.projections.values():
         delay = pr.uniform_delay if pr.uniform_delay is not None else \
             f"{int(pr.delay.min())}-{int(pr.delay.max())}"
         plast = f", plasticity={pr.plasticity.name}" if pr.plasticity else ""
-        print(f"  {pr.name:24s} {pr.n_synapses} synapses ({'sparse' if pr.is_sparse else 'dense'}),"
+        form = (f"{pr.tied.kind}, {pr.n_parameters} shared weights" if pr.tied is not None
+                else "sparse" if pr.is_sparse else "dense")
+        print(f"  {pr.name:24s} {pr.n_synapses} synapses ({form}),"
               f" receptor={pr.receptor}, delay={delay} steps{plast}")
     print("records:", ", ".join(f"{p.target}.{p.variable}" for p in net.probes) or "nothing")
     used = network_features(net)

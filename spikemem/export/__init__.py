@@ -1,6 +1,8 @@
 """Export a spikemem Network to other toolchains: sm.export.nir / lava / run_lava / pynn.
 
-Each function lives in its own module and imports its toolchain only when called.
+Each function lives in its own module and imports its toolchain only when called. Each
+format declares the features it can write (NIR_FEATURES, LAVA_FEATURES, PYNN_FEATURES) and
+refuses a network using any other, naming it (support.check_writable).
 """
 from __future__ import annotations
 

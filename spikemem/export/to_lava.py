@@ -8,7 +8,9 @@ Lava's LIF is the canonical update with one current, delay 1 per hop and reset t
   fixed_pt: the integers of spikemem.hal.quantize.loihi_plan, the same numbers the loihi2
   target runs, so both give identical spikes.
 A delay of d steps is Lava's DelayDense delay d - 1. Refractory periods, subtract resets,
-several receptors, plasticity and batches have no Lava equivalent here and are refused.
+several receptors, ALIF, tau_mem = 0 (a v decay factor of 0, beyond Lava's 12-bit dv),
+plasticity and batches have no Lava equivalent here and are refused by feature name
+(LAVA_FEATURES); target="loihi2" emulates them.
 """
 from __future__ import annotations
 
@@ -17,23 +19,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
-from ..model.features import FEATURES, network_features
+from .support import check_writable
 
 SELECT_TAGS = ("fixed_pt", "floating_pt")
 LAVA_FEATURES = frozenset({
     "lif", "if", "tau_syn_zero", "reset_zero", "bias", "v_init", "delay_1", "delays",
-    "per_synapse_delays", "dense", "sparse", "input_source", "poisson_source",
+    "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
     "spike_times_source", "record_v", "record_i"})
 
 
 def check_expressible(net) -> None:
     """Raise UnsupportedFeatureError naming the features Lava's LIF/Dense cannot express."""
-    missing = sorted(network_features(net) - LAVA_FEATURES)
-    if missing:
-        lines = ", ".join(f"{f} ({FEATURES[f]})" for f in missing)
-        raise UnsupportedFeatureError(f"Lava export cannot express: {lines}. Use "
-                                      "target='loihi2' (which emulates refractory periods) or "
-                                      "change the network.")
+    check_writable(net, LAVA_FEATURES, "Lava export", "Use target='loihi2' (which emulates "
+                   "them) or change the network.")
 
 
 def lava_parameters(net, select_tag: str = "fixed_pt", chip="loihi2",
@@ -47,14 +45,14 @@ def lava_parameters(net, select_tag: str = "fixed_pt", chip="loihi2",
     if select_tag == "fixed_pt":
         from ..hal.chips import load_chip
         from ..hal.quantize import loihi_plan
-        neurons, weights = loihi_plan(net, load_chip(chip), headroom_bits)
-        for name, q in neurons.items():
+        plan = loihi_plan(net, load_chip(chip), headroom_bits)
+        for name, q in plan.neurons.items():
             pops[name] = dict(u=0, v=q.v_init.astype(np.int32), du=q.du[0], dv=q.dv,
                               bias_mant=q.bias_mant.astype(np.int32),
                               bias_exp=q.bias_exp.astype(np.int32), vth=q.vth)
-        values = {name: q.weights for name, q in weights.items()}
+        values = {name: q.weights for name, q in plan.weights.items()}
         extra = {name: dict(weight_exp=q.weight_exp, num_weight_bits=8, sign_mode=q.sign_mode)
-                 for name, q in weights.items()}
+                 for name, q in plan.weights.items()}
     else:
         for p in net.populations.values():
             m = p.model
@@ -151,7 +149,7 @@ def run_lava(net, steps: int, inputs: dict | None = None, select_tag: str = "fix
     Simulation.run, unbatched; Poisson and spike-time sources give the same spikes as every
     spikemem target (compile seed `seed`)."""
     from ..model.sources import source_raster
-    from ..targets.base import check_inputs
+    from ..targets.simulation import check_inputs
     batch, given = check_inputs(net, inputs or {}, int(steps), None)
     if batch is not None:
         raise UnsupportedFeatureError("run_lava runs one trial: give inputs as (steps, n)")

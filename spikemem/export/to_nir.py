@@ -10,12 +10,19 @@ k = 1 - decay per step, the node parameters are
     CubaLIF  as LIF for the membrane, plus tau_syn = dt / (1 - alpha), w_in = tau_syn / dt
     IF       r = 1 / dt
     LI       (one synaptic receptor) tau = dt / (1 - alpha), r = tau / dt, v_leak = 0
+    (tau_mem = 0 is beta = 0: tau = dt, the reader's decay 1 - dt / tau is 0)
 
 Every edge into a neuron costs the one step of the discrete update; a projection with delay
-d > 1 gets a Delay node of (d - 1) * dt seconds. What NIR cannot express (refractory periods,
-subtract reset, initial potentials, plasticity, generated sources, v/i probes, bias on IF
-neurons) is refused with a ModelError, or with lossy=True dropped and listed in
-graph.metadata["dropped"] and a warning. See docs/interop/nir.md.
+d > 1 gets a Delay node of (d - 1) * dt seconds. A tied Conv1d/Conv2d/SumPool2d/AvgPool2d
+projection is written as that node (a pool whose weight is not the default 1 or 1/(kh kw):
+a SumPool2d and a Scale node), its pre node shaped (C, H, W) where every projection into it
+allows (else it is written as its expanded Linear); a Flatten node joins shaped and flat
+nodes. TokenLinear projections are written expanded (NIR has no per-token linear node).
+NIR_FEATURES is what the export writes; a network using anything else (sm.ALIF) is refused
+with UnsupportedFeatureError naming the feature. What NIR expresses only as spikemem metadata
+(refractory periods, subtract reset, initial potentials, plasticity, generated sources, v/i
+probes, bias on IF neurons) is refused with a ModelError, or with lossy=True dropped and
+listed in graph.metadata["dropped"] and a warning. See docs/interop/nir.md.
 """
 from __future__ import annotations
 
@@ -26,9 +33,17 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.sources import InputSource
+from ..model.tied import AvgPool2d, Conv, Conv1d, TiedWeights, Window
+from .support import check_writable
 
 #: separator of generated node names; spikemem names never contain it
 SEP = "@"
+#: the features export_nir writes (some only as listed losses with lossy=True)
+NIR_FEATURES = frozenset({
+    "lif", "if", "tau_mem_zero", "tau_syn_zero", "multi_receptor", "reset_zero",
+    "reset_subtract", "refractory", "bias", "v_init", "delay_1", "delays",
+    "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
+    "spike_times_source", "plasticity", "trace_init", "record_v", "record_i"})
 
 
 def export_nir(net, lossy: bool = False, dt: float | None = None):
@@ -50,28 +65,32 @@ def export_nir(net, lossy: bool = False, dt: float | None = None):
     dt_s = net.dt * 1e-3 if dt is None else float(dt)
     if not np.isfinite(dt_s) or dt_s <= 0:
         raise ModelError(f"export_nir: dt = {dt!r} s must be a positive number of seconds")
+    check_writable(net, NIR_FEATURES, "NIR export", "NIR has no adaptive-threshold neuron: "
+                   "change the network, or run it on a spikemem target.")
     losses: list[str] = []
     nodes: dict = {}
     edges: list = []
     entry: dict = {}  # (population, receptor) -> node name that projections feed
+    shape = _shapes(net)
 
     for src in net.sources.values():
         if not isinstance(src, InputSource):
             losses.append(f"source {src.name!r}: its {src.kind} generator (exported as a NIR "
                           "Input that needs spikes given at run time)")
-        nodes[src.name] = nir.Input(input_type=np.array([src.n]),
+        nodes[src.name] = nir.Input(input_type=np.array(shape[src.name]),
                                     metadata={"source": src.kind})
     for pop in net.populations.values():
-        _population(nir, net, pop, dt_s, nodes, edges, entry, losses)
+        _population(nir, net, pop, dt_s, nodes, edges, entry, losses, shape[pop.name])
     for proj in net.projections.values():
-        _projection(nir, proj, dt_s, nodes, edges, entry[(proj.post, proj.receptor)], losses)
+        _projection(nir, proj, dt_s, nodes, edges, entry[(proj.post, proj.receptor)], losses,
+                    shape)
     for probe in net.probes:
         if probe.variable not in ("spikes", "counts"):
             losses.append(f"probe {probe.variable!r} of {probe.target!r} (a NIR Output carries "
                           "spikes)")
             continue
         name = f"{probe.target}{SEP}{probe.variable}"
-        nodes[name] = nir.Output(output_type=np.array([net.size(probe.target)]),
+        nodes[name] = nir.Output(output_type=np.array(shape[probe.target]),
                                  metadata={"variable": probe.variable})
         edges.append((probe.target, name))
 
@@ -92,13 +111,46 @@ def export_nir(net, lossy: bool = False, dt: float | None = None):
     return graph
 
 
-def _full(value, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+def _full(value, shape) -> np.ndarray:
+    """A scalar or per-neuron (n,) value as a float array of a node's shape."""
+    a = np.asarray(value, dtype=np.float64)
+    return np.broadcast_to(a if a.ndim == 0 else a.reshape(shape), shape).copy()
 
 
-def _population(nir, net, pop, dt_s, nodes, edges, entry, losses):
-    """Add the nodes of one population; record where each receptor's projections enter."""
-    m, n, name = pop.model, pop.n, pop.name
+def _shapes(net) -> dict:
+    """{source or population: the shape of its NIR node}: the in_shape of the first tied
+    window projection reading it (else the out_shape of the first writing it), for a
+    population only while every projection into it is written as a window giving that
+    shape (NIR has no node that unflattens); else (n,)."""
+    shape = {name: (node.n,) for name, node in [*net.sources.items(),
+                                                *net.populations.items()]}
+    windows = [p for p in net.projections.values() if isinstance(p.tied, Window)]
+    for p in windows:
+        if len(shape[p.pre]) == 1:
+            shape[p.pre] = p.tied.in_shape
+    for p in windows:
+        if len(shape[p.post]) == 1:
+            shape[p.post] = p.tied.out_shape
+    changed = True
+    while changed:  # flatten populations fed by anything else, until nothing changes
+        changed = False
+        for name, pop in net.populations.items():
+            into = [p for p in net.projections.values() if p.post == name]
+            if len(shape[name]) > 1 and not all(_as_window(p, shape) and
+                                                p.tied.out_shape == shape[name] for p in into):
+                shape[name], changed = (pop.n,), True
+    return shape
+
+
+def _as_window(proj, shape) -> bool:
+    """Whether `proj` is written as a NIR Conv/Pool node (its pre node has its in_shape)."""
+    return isinstance(proj.tied, Window) and shape[proj.pre] == proj.tied.in_shape
+
+
+def _population(nir, net, pop, dt_s, nodes, edges, entry, losses, shape):
+    """Add the nodes of one population, shaped `shape`; record where each receptor's
+    projections enter."""
+    m, name = pop.model, pop.name
     beta = m.beta(net.dt)
     alphas = m.alphas(net.dt)
     is_if = beta == 1.0
@@ -114,14 +166,14 @@ def _population(nir, net, pop, dt_s, nodes, edges, entry, losses):
     if np.any(pop.v_init != 0):
         losses.append(f"population {name!r}: initial potential v_init (kept in node metadata "
                       "for spikemem only)")
-        meta["v_init"] = _full(pop.v_init, n)
-    bias = _full(pop.bias, n)
+        meta["v_init"] = _full(pop.v_init, shape)
+    bias = _full(pop.bias, shape)
     if is_if and np.any(bias != 0):
         losses.append(f"population {name!r}: bias on integrate-and-fire neurons (NIR IF has "
                       "no leak term; kept in node metadata for spikemem only)")
         meta["bias"] = bias
-        bias = np.zeros(n)
-    v_th, v_reset = _full(m.v_th, n), _full(m.v_reset, n)
+        bias = np.zeros(shape)
+    v_th, v_reset = _full(m.v_th, shape), _full(m.v_reset, shape)
     if any(a == 1.0 for a in alphas.values()):
         raise ModelError(f"population {name!r}: tau_syn is so long that it does not decay in "
                          "one step; NIR's Euler form cannot express it: shorten tau_syn")
@@ -132,20 +184,20 @@ def _population(nir, net, pop, dt_s, nodes, edges, entry, losses):
             meta["receptor"] = rname
         k_s, k_m = 1.0 - alpha, 1.0 - beta
         nodes[name] = nir.CubaLIF(
-            tau_syn=_full(dt_s / k_s, n), tau_mem=_full(dt_s / k_m, n), r=_full(1.0 / k_m, n),
-            v_leak=bias / k_m, v_threshold=v_th, v_reset=v_reset, w_in=_full(1.0 / k_s, n),
-            metadata=meta)
+            tau_syn=_full(dt_s / k_s, shape), tau_mem=_full(dt_s / k_m, shape),
+            r=_full(1.0 / k_m, shape), v_leak=bias / k_m, v_threshold=v_th, v_reset=v_reset,
+            w_in=_full(1.0 / k_s, shape), metadata=meta)
         entry[(name, rname)] = name
         return
     direct = len(receptors) == 1 and receptors[0][1] == 0  # input adds straight to v
     if direct and receptors[0][0] != "syn":
         meta["receptor"] = receptors[0][0]
     if is_if:
-        nodes[name] = nir.IF(r=_full(1.0 / dt_s, n), v_threshold=v_th, v_reset=v_reset,
+        nodes[name] = nir.IF(r=_full(1.0 / dt_s, shape), v_threshold=v_th, v_reset=v_reset,
                              metadata=meta)
     else:
         k_m = 1.0 - beta
-        nodes[name] = nir.LIF(tau=_full(dt_s / k_m, n), r=_full(1.0 / k_m, n),
+        nodes[name] = nir.LIF(tau=_full(dt_s / k_m, shape), r=_full(1.0 / k_m, shape),
                               v_leak=bias / k_m, v_threshold=v_th, v_reset=v_reset,
                               metadata=meta)
     if direct:
@@ -154,35 +206,86 @@ def _population(nir, net, pop, dt_s, nodes, edges, entry, losses):
     for rname, alpha in receptors:  # one LI node per receptor current, summed by the core
         k_s = 1.0 - alpha
         li = f"{name}{SEP}{rname}"
-        nodes[li] = nir.LI(tau=_full(dt_s / k_s, n), r=_full(1.0 / k_s, n), v_leak=np.zeros(n),
-                           metadata={"receptor": rname})
+        nodes[li] = nir.LI(tau=_full(dt_s / k_s, shape), r=_full(1.0 / k_s, shape),
+                           v_leak=np.zeros(shape), metadata={"receptor": rname})
         edges.append((li, name))
         entry[(name, rname)] = li
 
 
-def _projection(nir, proj, dt_s, nodes, edges, target, losses):
-    """Linear node(s) from pre to the receptor entry; one group per distinct delay."""
+def _projection(nir, proj, dt_s, nodes, edges, target, losses, shape):
+    """Node chains from pre to the receptor entry `target`: the Conv/Pool node(s) of a tied
+    window projection, else one Linear node per distinct delay; a Delay node for d > 1."""
     meta = {"projection": proj.name, "sparse": int(proj.is_sparse)}
     if proj.plasticity is not None:
         losses.append(f"projection {proj.name!r}: plasticity rule (exported with its initial "
                       "weights; the rule is kept in node metadata for spikemem only)")
         meta["plasticity"] = json.dumps(proj.plasticity.to_dict())
+    start, out_shape = proj.pre, shape[proj.post]
+    if _as_window(proj, shape):
+        chains = [(proj.uniform_delay, _window_chain(nir, proj.tied, meta, out_shape))]
+    else:
+        if len(shape[proj.pre]) > 1:  # a shaped pre node: flatten it for Linear nodes
+            start = f"{proj.pre}{SEP}flat"
+            if start not in nodes:
+                nodes[start] = nir.Flatten(input_type={"input": np.array(shape[proj.pre])},
+                                           start_dim=0)
+                edges.append((proj.pre, start))
+        chains = _linear_chains(nir, proj, meta)
+    for delay, chain in chains:
+        last = start
+        for k, node in enumerate(chain):
+            name = proj.name if len(chains) == 1 else f"{proj.name}{SEP}d{int(delay)}"
+            name = name if k == 0 else f"{name}{SEP}{k}"
+            if name in nodes:  # a projection named like a population or source
+                name = f"{name}{SEP}w"
+            nodes[name] = node
+            edges.append((last, name))
+            last = name
+        if delay > 1:
+            nodes[f"{last}{SEP}delay"] = nir.Delay(delay=np.full(out_shape,
+                                                                 (int(delay) - 1) * dt_s))
+            edges.append((last, f"{last}{SEP}delay"))
+            last = f"{last}{SEP}delay"
+        edges.append((last, target))
+
+
+def _linear_chains(nir, proj, meta) -> list:
+    """[(delay, [nir.Linear])]: the synapses as one weight matrix per distinct delay."""
     n_pre, n_post = proj.shape
     pre, post, w, d = proj.synapses()
-    delays = np.unique(d) if d.size else np.array([1])
-    for delay in delays:
+    out = []
+    for delay in (np.unique(d) if d.size else np.array([1])):
         sel = d == delay
         weight = np.zeros((n_post, n_pre))
         np.add.at(weight, (post[sel], pre[sel]), w[sel])
-        name = proj.name if delays.size == 1 else f"{proj.name}{SEP}d{int(delay)}"
-        if name in nodes:  # a projection named like a population or source
-            name = f"{name}{SEP}w"
-        nodes[name] = nir.Linear(weight=weight, metadata=dict(meta))
-        edges.append((proj.pre, name))
-        last = name
-        if delay > 1:
-            last = f"{name}{SEP}delay"
-            nodes[last] = nir.Delay(delay=np.full(n_post, (int(delay) - 1) * dt_s))
-        if last != name:
-            edges.append((name, last))
-        edges.append((last, target))
+        out.append((delay, [nir.Linear(weight=weight, metadata=dict(meta))]))
+    return out
+
+
+def _window_chain(nir, tied: TiedWeights, meta, out_shape) -> list:
+    """The nodes of a tied Conv/Pool projection: the window node, a Scale for a pool whose
+    weight is not its default, a Flatten when the post node is flat."""
+    scale = None
+    if isinstance(tied, Conv):
+        kw = dict(stride=tied.stride, padding=tied.padding, dilation=tied.dilation)
+        if isinstance(tied, Conv1d):  # nir.Conv1d takes ints
+            kw = {k: v if isinstance(v, str) else v[0] for k, v in kw.items()}
+        cls = nir.Conv1d if isinstance(tied, Conv1d) else nir.Conv2d
+        spatial = tied.in_shape[1] if isinstance(tied, Conv1d) else tied.in_shape[1:]
+        node = cls(input_shape=spatial, weight=np.array(tied.weight), groups=tied.groups,
+                   bias=np.zeros(tied.out_shape[0]), metadata=dict(meta), **kw)
+    else:
+        if isinstance(tied, AvgPool2d) and tied.weight == tied.default_weight():
+            cls, factor = nir.AvgPool2d, 1.0
+        else:
+            cls, factor = nir.SumPool2d, tied.weight
+        node = cls(kernel_size=np.array(tied.kernel_size), stride=np.array(tied.stride),
+                   padding=np.array(tied.padding), metadata=dict(meta))
+        node.input_type = {"input": np.array(tied.in_shape)}  # nir leaves pools untyped
+        node.output_type = {"output": np.array(tied.out_shape)}
+        if factor != 1.0:
+            scale = nir.Scale(scale=np.full(tied.out_shape, factor), metadata=dict(meta))
+    chain = [node] if scale is None else [node, scale]
+    if tuple(out_shape) != tied.out_shape:
+        chain.append(nir.Flatten(input_type={"input": np.array(tied.out_shape)}, start_dim=0))
+    return chain

@@ -15,8 +15,11 @@ Translation (dt ms per step; the canonical update adds I to v once per step):
   Every source becomes a SpikeSourceArray with the spikes every spikemem target sees.
   pair_stdp (all-to-all pairing) becomes STDPMechanism(SpikePairRule, AdditiveWeightDependence)
   with A = a / w_max (PyNN's amplitudes are relative to w_max).
-Subtract reset, more than two receptors, other plasticity rules, traces with a non-zero init
-and batches are refused.
+What a script can hold is PYNN_FEATURES; anything else (adaptive thresholds: sm.ALIF;
+tau_mem = 0, as PyNN's cells need tau_m > 0; subtract reset; traces with a non-zero init) is
+refused by name, and so are more than two receptors, other plasticity rules and batches.
+Tied projections are written as their synapses. The script saves every population's spikes
+(v and i probes are not written).
 """
 from __future__ import annotations
 
@@ -28,9 +31,15 @@ import numpy as np
 from ..errors import ModelError, UnsupportedFeatureError
 from ..files import atomic_path
 from ..model.sources import source_raster
-from ..targets.base import check_inputs
+from ..targets.simulation import check_inputs
+from .support import check_writable
 
 IF_TAU_M = 1e9  # ms: integrate-and-fire as a LIF whose leak never acts
+PYNN_FEATURES = frozenset({
+    "lif", "if", "tau_syn_zero", "multi_receptor", "reset_zero", "refractory", "bias",
+    "v_init", "delay_1", "delays", "per_synapse_delays", "dense", "sparse", "tied_weights",
+    "input_source", "poisson_source", "spike_times_source", "plasticity", "record_v",
+    "record_i"})
 
 TEMPLATE = '''"""PyNN model exported by spikemem {version}: {summary}.
 
@@ -88,6 +97,9 @@ def export_pynn(net, path, *, steps: int, inputs: dict | None = None, seed: int 
     path = Path(path)
     if path.suffix != ".py":
         raise ModelError(f"PyNN script path {str(path)!r} must end in .py")
+    check_writable(net, PYNN_FEATURES, "PyNN export", "PyNN's IF_curr_* cells have a fixed "
+                   "threshold, reset to v_reset and need tau_m > 0, and its STDP traces start "
+                   "at 0: change the network, or run it on a spikemem target.")
     steps = int(steps)
     batch, given = check_inputs(net, inputs or {}, steps, None)
     if batch is not None:
@@ -151,9 +163,6 @@ def _cell(pop, dt: float):
     """(PyNN cell type, parameters, receptor kind) of a population."""
     m = pop.model
     where = f"population {pop.name!r}"
-    if m.reset != "zero":
-        raise UnsupportedFeatureError(f"{where}: PyNN's IF_curr_* cells reset to v_reset; "
-                                      "reset='subtract' has no equivalent")
     taus = [tau for _, tau in m.receptors]
     if len(taus) > 2:
         raise UnsupportedFeatureError(f"{where}: PyNN cells have two currents, the model has "
@@ -211,12 +220,6 @@ def _synapse(p, dt: float) -> str:
         raise UnsupportedFeatureError(
             f"projection {p.name!r}: only all-to-all pair_stdp with finite weight bounds "
             "(w_max > 0) has a PyNN equivalent (STDPMechanism with SpikePairRule)")
-    started = [t for t in rule.traces if t.init != 0]
-    if started:
-        raise UnsupportedFeatureError(
-            f"projection {p.name!r}: trace {started[0].name!r} init={started[0].init}: PyNN's "
-            "SpikePairRule traces start at 0 (feature 'trace_init'); export the rule with "
-            "init=0")
     tp, tm = rule.traces[0].tau, rule.traces[1].tau
     a_plus, a_minus = rule.terms[0].coef, -rule.terms[1].coef
     return (f"sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus={tp!r}, "

@@ -4,6 +4,9 @@ axons, synapse memory and routing entries, and plan quantisation per projection.
 
 `sm.map(net, chip="loihi2")` is map_network. Sources are injected by the host (they use no
 neuron core) but their spikes occupy input axons and routing entries like any other.
+Synapse memory is counted expanded (the chips store every synapse, tied or not);
+`shared_synapse_bits` (per projection and in total) is what it would be if each shared
+parameter of a tied projection (sm.Conv2d, ...) were stored once.
 """
 from __future__ import annotations
 
@@ -39,7 +42,9 @@ class Core:
 
 @dataclass
 class Mapping:
-    """The result of map_network: cores, per-projection resources and quantisation."""
+    """The result of map_network: cores, per-projection resources and quantisation. plan:
+    the chip's integers for the network (quantize.LoihiPlan or SpinnakerPlan), computed once
+    and run by the fixed-point targets."""
 
     net: object
     chip: Chip
@@ -48,6 +53,7 @@ class Mapping:
     routing_entries: list
     projections: dict
     core_of: dict  # population -> (n,) core index per neuron
+    plan: object = None
 
     @property
     def cores_used(self) -> int:
@@ -64,6 +70,8 @@ class Mapping:
                        "output_axons_per_core": c.limit("output_axons_per_core"),
                        "routing_entries_per_chip": c.limit("routing_entries_per_chip")},
             "synapse_bits": int(sum(k.synapse_bits for k in self.cores)),
+            "shared_synapse_bits": int(sum(q["shared_synapse_bits"]
+                                           for q in self.projections.values())),
             "routing_entries": self.routing_entries,
             "populations": {name: sorted({int(i) for i in np.unique(cores)})
                             for name, cores in self.core_of.items()},
@@ -139,8 +147,9 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     chips_used = max(k.chip for k in cores) + 1 if cores else 0
     routing = _routing(net, chip, core_of, syn, chips_used, cap)
     _check_chip_memory(chip, cores, chips_used)
-    return Mapping(net, chip, cores, chips_used, routing,
-                   _quantisation(net, chip, syn, headroom_bits), core_of)
+    plan = _plan(net, chip, headroom_bits)
+    return Mapping(net, chip, cores, chips_used, routing, _quantisation(net, chip, plan),
+                   core_of, plan)
 
 
 def _check_delays(net, chip):
@@ -314,23 +323,29 @@ def _check_chip_memory(chip, cores, chips_used):
             " chips, or reduce the synapse count")
 
 
-def _quantisation(net, chip, syn, headroom_bits) -> dict:
+def _plan(net, chip, headroom_bits):
+    """The chip family's quantisation plan of `net`; what it cannot represent is refused."""
+    try:
+        if chip.family == "loihi":
+            return loihi_plan(net, chip, headroom_bits)
+        return spinnaker_plan(net, chip)
+    except ModelError as e:
+        raise MappingError(f"cannot quantise for {chip.name}: {e}") from None
+
+
+def _quantisation(net, chip, plan) -> dict:
+    """Per projection: its resources and how its weights were quantised."""
     out = {}
     bits_per = chip.limit("bits_per_synapse")
-    if chip.family == "loihi":
-        try:
-            _, weights = loihi_plan(net, chip, headroom_bits)
-        except ModelError as e:
-            raise MappingError(f"cannot quantise for {chip.name}: {e}") from None
-        for name, q in weights.items():
+    for name, q in plan.weights.items():
+        if chip.family == "loihi":
             out[name] = {"weight_exp": q.weight_exp, "sign_mode": q.sign_mode,
                          "sums_truncated": q.truncates_sums, **q.stats.to_dict()}
-    else:
-        _, weights = spinnaker_plan(net, chip)
-        for name, q in weights.items():
+        else:
             out[name] = {"ring_buffer_shift": q.shift, **q.stats.to_dict()}
     for name, p in net.projections.items():
         out[name] = {"pre": p.pre, "post": p.post, "n_synapses": p.n_synapses,
-                     "synapse_bits": p.n_synapses * bits_per, "max_delay": p.max_delay,
-                     **out[name]}
+                     "synapse_bits": p.n_synapses * bits_per, "n_parameters": p.n_parameters,
+                     "shared_synapse_bits": p.n_parameters * bits_per,
+                     "max_delay": p.max_delay, **out[name]}
     return out

@@ -1,16 +1,19 @@
-"""Quantisation plans: a network's float parameters as a chip's integers.
+"""Quantisation plans: a network's float parameters as a chip's integers, computed once per
+compile by the mapper (Mapping.plan) and run by the fixed-point targets.
 
 Loihi (Lava's bit-accurate CUBA LIF and Dense): per population a scale S (v units per model
-unit) puts the threshold at 2**(state_bits - 1 - headroom_bits) (headroom chosen so that the
-current cannot wrap, see auto_headroom); v_th = vth << 6,
-u/v decay by (4096 - du - 1) / 4096 and (4096 - dv) / 4096, bias = mant << exp, and each
-projection's weights are 8-bit mantissas with one exponent chosen to keep its largest weight
-(contribution to u: (sum of mantissas shifted by exp) << 6). v is measured from v_reset, so a
-zero reset to v_reset is exact: the bias absorbs -(1 - beta) * v_reset.
+unit) puts the highest threshold (v_th; for ALIF the largest v_th + beta_adapt * a) at
+2**(state_bits - 1 - headroom_bits) (headroom chosen so that the current cannot wrap, see
+auto_headroom); v_th = vth << 6, u/v decay by (4096 - du - 1) / 4096 and (4096 - dv) / 4096
+(dv = 4096 for tau_mem = 0), bias = mant << exp, and each projection's weights are 8-bit
+mantissas with one exponent chosen to keep its largest weight (contribution to u: (sum of
+mantissas shifted by exp) << 6). v is measured from v_reset, so a zero reset to v_reset is
+exact: the bias absorbs -(1 - beta) * v_reset. ALIF adaptation: see LoihiAdaptation.
 
 SpiNNaker (s16.15): per population and receptor a ring-buffer left shift k chosen so that the
 largest possible one-step input fits the 16-bit buffer; weights are 16-bit magnitudes
-round(|w| * 2**(15 - k)); state values are s16.15 integers (raw = round(x * 2**15)).
+round(|w| * 2**(15 - k)); neuron values are s16.15 integers (raw = round(x * 2**15)) and
+decays unsigned 0.32 fractions (SpinnakerNeurons).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
+from ..model.neurons import ALIF
 from .chips import Chip
 
 
@@ -51,11 +55,34 @@ def quant_stats(w: np.ndarray, wq: np.ndarray) -> QuantStats:
 
 # ---- Loihi ---------------------------------------------------------------------------------
 @dataclass
+class LoihiAdaptation:
+    """An ALIF population's adaptation, as a Loihi 2 programmable neuron holds it (a second
+    state beside u and v; Lava's LIF has none). a is a 24-bit (state_bits) register holding
+    the model's a times 2**a_frac; after the spike decision of every step
+    a = min(trunc0(a * (4096 - da) / 4096) + (spike << a_frac), 2**23 - 1), a 12-bit decay like
+    du and dv. The threshold in force is theta = min((vth << 6) + incr, 2**23 - 1) with
+    incr = min((b * a) >> a_frac, 2**23 - 1), b = round(beta_adapt * S) (v units per unit of a,
+    < 2**23; b * a is a 48-bit product); a subtract reset removes sub + incr.
+
+    a_frac is the most fraction bits for which a's largest value (a spike every refractory + 1
+    steps) stays below 2**23; the scale keeps that largest theta within v's 24-bit range (to
+    rounding), so theta does not overflow and v can reach it. An a that never decays (da = 0:
+    tau_adapt = inf, or >= 8192 dt) counts whole spikes (a_frac = 0) and has no bound: its
+    theta saturates at the top of v's range, where the neuron cannot fire, as with any higher
+    threshold (which stops a)."""
+
+    da: int
+    a_frac: int
+    b: int
+
+
+@dataclass
 class LoihiNeurons:
     """One population's Lava LIF parameters. scale: v units per model unit; v_offset: the
     model's v_reset (integer v is v - v_reset); du: one per receptor (Lava's LIF has one);
-    sub: what a subtract reset removes from v (v_th * scale; 0 for a zero reset); arrays are
-    (n,) ints."""
+    dv: 0..4096 (4096, a factor of 0 for tau_mem = 0, is beyond Lava's 12-bit dv); sub: what
+    a subtract reset removes from v (v_th * scale; 0 for a zero reset); adapt: ALIF only;
+    arrays are (n,) ints."""
 
     scale: float
     vth: int
@@ -67,6 +94,7 @@ class LoihiNeurons:
     v_offset: float
     refractory: int
     sub: int = 0
+    adapt: LoihiAdaptation | None = None
 
 
 @dataclass
@@ -134,10 +162,11 @@ def loihi_weights(w: np.ndarray, scale: float, chip: Chip, reach=None) -> LoihiW
     return LoihiWeights(mant, exp, mode, quant_stats(w, back))
 
 
-def auto_headroom(pop, dt: float, incoming: list) -> int:
+def auto_headroom(pop, dt: float, incoming: list, span: float) -> int:
     """Bits of range above the threshold that each current u needs when every presynaptic
     neuron fires every step (the bound sum(|w|) / (1 - alpha) per sign and receptor), clipped
-    to 3..10. incoming: (receptor, post index, synapse value) per projection."""
+    to 3..10. incoming: (receptor, post index, synapse value) per projection; span: the
+    highest threshold above v_reset (model units)."""
     m = pop.model
     bound = 0.0
     for r, alpha in m.alphas(dt).items():
@@ -147,7 +176,7 @@ def auto_headroom(pop, dt: float, incoming: list) -> int:
                 pos += np.bincount(post, weights=np.clip(w, 0, None), minlength=pop.n)
                 neg += np.bincount(post, weights=np.clip(-w, 0, None), minlength=pop.n)
         bound = max(bound, max(pos.max(initial=0.0), neg.max(initial=0.0)) / (1 - alpha))
-    ratio = bound / (m.v_th - m.v_reset)
+    ratio = bound / span
     return int(np.clip(math.ceil(math.log2(ratio)) + 1 if ratio > 0 else 3, 3, 10))
 
 
@@ -155,15 +184,18 @@ def loihi_neurons(pop, dt: float, chip: Chip, incoming: list,
                   headroom_bits: int | None = None) -> LoihiNeurons:
     """Lava LIF parameters of population `pop`; incoming: (receptor, post index, synapse
     value) of every projection into it (their range limits the scale). headroom_bits: bits of
-    u/v range kept above the threshold (None: auto_headroom)."""
+    u/v range kept above the highest threshold (None: auto_headroom); for ALIF that is
+    v_th + beta_adapt * a_max, and refused is an a that can neither decay nor matter."""
     m = pop.model
     name = f"population {pop.name!r}"
     v_th_eff = m.v_th - m.v_reset
     if v_th_eff <= 0:
         raise UnsupportedFeatureError(f"{name}: v_th={m.v_th} must exceed v_reset={m.v_reset}"
                                       " on Loihi (the threshold is an unsigned integer)")
+    da, a_max = _adaptation_decay(m, dt) if isinstance(m, ALIF) else (0, None)
+    span = v_th_eff if a_max is None else v_th_eff + m.beta_adapt * a_max
     if headroom_bits is None:
-        headroom_bits = auto_headroom(pop, dt, incoming)
+        headroom_bits = auto_headroom(pop, dt, incoming, span)
     state_top = 2 ** (chip.arith("state_bits") - 1) - 1
     vth_top = 2 ** chip.arith("threshold_bits") - 1
     tshift = chip.arith("threshold_shift")
@@ -172,8 +204,11 @@ def loihi_neurons(pop, dt: float, chip: Chip, incoming: list,
         - (1 - beta) * m.v_reset
     mant_top = 2 ** (chip.arith("bias_mant_bits") - 1) - 1
     bexp_max = chip.arith("bias_exp_max")
-    candidates = [2.0 ** (chip.arith("state_bits") - 1 - headroom_bits) / v_th_eff,
+    candidates = [2.0 ** (chip.arith("state_bits") - 1 - headroom_bits) / span,
+                  state_top / span,  # the highest threshold fits v's 24 bits
                   vth_top * 2.0 ** tshift / v_th_eff]
+    if isinstance(m, ALIF) and m.beta_adapt > 0:  # b fits its 24 bits
+        candidates.append(state_top / m.beta_adapt)
     peak_bias = float(np.max(np.abs(bias)))
     if peak_bias > 0:
         candidates.append(mant_top * 2.0 ** bexp_max / peak_bias)
@@ -182,7 +217,7 @@ def loihi_neurons(pop, dt: float, chip: Chip, incoming: list,
     vth = int(np.clip(round(v_th_eff * scale / 2 ** tshift), 0, vth_top))
     du = tuple(int(np.clip(round(2 ** 12 - 1 - 2 ** 12 * a), 0, 2 ** 12 - 1))
                for a in m.alphas(dt).values())
-    dv = int(np.clip(round(2 ** 12 - 2 ** 12 * beta), 0, 2 ** 12 - 1))
+    dv = 2 ** 12 if beta == 0 else int(np.clip(round(2 ** 12 - 2 ** 12 * beta), 0, 2 ** 12 - 1))
     xb = bias * scale
     bias_exp = np.zeros(pop.n, dtype=np.int64)
     for e in range(bexp_max, -1, -1):  # the smallest exponent whose mantissa fits
@@ -202,12 +237,41 @@ def loihi_neurons(pop, dt: float, chip: Chip, incoming: list,
         raise UnsupportedFeatureError(f"{name}: refractory={m.refractory} steps exceeds "
                                       f"{chip.name}'s maximum of {refr_max}")
     sub = int(round(m.v_th * scale)) if m.reset == "subtract" else 0  # v - v_th, shifted v
+    adapt = None
+    if isinstance(m, ALIF):
+        b = int(round(m.beta_adapt * scale))
+        if a_max is None and b == 0:
+            raise UnsupportedFeatureError(
+                f"{name}: a never decays on {chip.name} (tau_adapt={m.tau_adapt:g} ms, a 12-bit "
+                f"decay of 0 at dt={dt:g}) and beta_adapt={m.beta_adapt:g} rounds to 0, so a "
+                "would count spikes without bound in its 24-bit register: give tau_adapt a "
+                "value below 8192 dt or a larger beta_adapt, or use sm.LIF")
+        bits = chip.arith("state_bits") - 2
+        a_frac = 0 if a_max is None else bits - math.floor(math.log2(a_max))
+        adapt = LoihiAdaptation(da, a_frac, b)
     return LoihiNeurons(scale, vth, du, dv, bias_mant, bias_exp, v_init, m.v_reset,
-                        m.refractory, sub)
+                        m.refractory, sub, adapt)
 
 
-def loihi_plan(net, chip: Chip, headroom_bits: int | None = None) -> tuple[dict, dict]:
-    """({population: LoihiNeurons}, {projection: LoihiWeights}) for the whole network."""
+def _adaptation_decay(m, dt: float) -> tuple[int, float | None]:
+    """(da, a_max) of an ALIF model: a's 12-bit decay and its largest value (model units)
+    with one spike every refractory + 1 steps; a_max None when a does not decay (da = 0)."""
+    da = int(np.clip(round(2 ** 12 * (1 - m.rho(dt))), 0, 2 ** 12 - 1))
+    if da == 0:
+        return da, None
+    return da, 1.0 / (1.0 - (1 - da / 2 ** 12) ** (m.refractory + 1))
+
+
+@dataclass
+class LoihiPlan:
+    """A network on Loihi: {population: LoihiNeurons}, {projection: LoihiWeights}."""
+
+    neurons: dict
+    weights: dict
+
+
+def loihi_plan(net, chip: Chip, headroom_bits: int | None = None) -> LoihiPlan:
+    """The Loihi integers of the whole network."""
     if headroom_bits is not None and (not isinstance(headroom_bits, int)
                                       or not 0 <= headroom_bits <= 10):
         raise ModelError(f"headroom_bits={headroom_bits!r} must be an int in 0..10 or None "
@@ -234,7 +298,7 @@ def loihi_plan(net, chip: Chip, headroom_bits: int | None = None) -> tuple[dict,
                 f"v_th - v_reset = {m.v_th - m.v_reset:g}, far above its weights (largest "
                 f"{float(np.max(np.abs(syn[name][2]))):g}); lower v_th towards the largest "
                 "potential the population can reach")
-    return neurons, weights
+    return LoihiPlan(neurons, weights)
 
 
 def _bounds(rule) -> list:
@@ -306,12 +370,68 @@ def spinnaker_weights(w: np.ndarray, shift: int, chip: Chip) -> SpinnakerWeights
     return SpinnakerWeights(mag, neg, shift, quant_stats(w, back))
 
 
-def spinnaker_plan(net, chip: Chip) -> tuple[dict, dict]:
-    """({(population, receptor): shift}, {projection: SpinnakerWeights})."""
+@dataclass
+class SpinnakerNeurons:
+    """One population's s16.15 values (raw = round(x * 2**15), 32-bit): v_th, v_reset,
+    beta_adapt (ALIF; else 0) ints, bias and v_init (n,); decays as unsigned 0.32 fractions
+    (2**32 is 1.0): alpha per receptor, beta, rho (ALIF's a; else 2**32)."""
+
+    alpha: tuple
+    beta: int
+    bias: np.ndarray
+    v_th: int
+    v_reset: int
+    v_init: np.ndarray
+    rho: int = 2 ** 32
+    beta_adapt: int = 0
+
+
+def spinnaker_neurons(pop, dt: float, chip: Chip) -> SpinnakerNeurons:
+    """s16.15 values of population `pop`. A value that s16.15 cannot hold (|x| >=
+    2**integer_bits) is refused, naming the population, rather than saturated; an ALIF
+    threshold v_th + beta_adapt * a beyond that range saturates, where v cannot exceed it
+    (as with any higher threshold)."""
+    m = pop.model
+    values = {"v_th": m.v_th, "v_reset": m.v_reset, "bias": pop.bias, "v_init": pop.v_init,
+              "beta_adapt": getattr(m, "beta_adapt", 0.0)}
+    limit = 2.0 ** chip.arith("integer_bits")
+    for key, x in values.items():
+        big = float(np.max(np.abs(x)))
+        if big >= limit:
+            raise UnsupportedFeatureError(
+                f"population {pop.name!r}: {key} = {big:g} is outside {chip.name}'s s16.15 "
+                f"range (|x| < {limit:g}); rescale the population (weights, thresholds and "
+                "potentials together)")
+    raw = {k: to_s1615(np.broadcast_to(x, (pop.n,)) if k in ("bias", "v_init") else x, chip)
+           for k, x in values.items()}
+    alpha = tuple(_decay32(a) for a in m.alphas(dt).values())
+    rho = _decay32(m.rho(dt)) if isinstance(m, ALIF) else 2 ** 32
+    return SpinnakerNeurons(alpha, _decay32(m.beta(dt)), raw["bias"], int(raw["v_th"]),
+                            int(raw["v_reset"]), raw["v_init"], rho, int(raw["beta_adapt"]))
+
+
+def _decay32(x: float) -> int:
+    """A decay factor as an unsigned 0.32 fraction, rounded; 1.0 is exactly 2**32."""
+    return 2 ** 32 if x == 1.0 else min(round(x * 2 ** 32), 2 ** 32 - 1)
+
+
+@dataclass
+class SpinnakerPlan:
+    """A network on SpiNNaker: {(population, receptor): ring-buffer shift},
+    {projection: SpinnakerWeights}, {population: SpinnakerNeurons}."""
+
+    shifts: dict
+    weights: dict
+    neurons: dict
+
+
+def spinnaker_plan(net, chip: Chip) -> SpinnakerPlan:
+    """The SpiNNaker integers of the whole network."""
     shifts = spinnaker_shifts(net, chip)
     weights = {name: spinnaker_weights(p.synapses()[2], shifts[(p.post, p.receptor)], chip)
                for name, p in net.projections.items()}
-    return shifts, weights
+    neurons = {p.name: spinnaker_neurons(p, net.dt, chip) for p in net.populations.values()}
+    return SpinnakerPlan(shifts, weights, neurons)
 
 
 def to_s1615(x, chip: Chip) -> np.ndarray:

@@ -6,6 +6,12 @@ def _pct(used, limit) -> str:
     return "-" if not limit or used is None else f"{100.0 * used / limit:5.1f}%"
 
 
+def _shared(bits: int, shared_bits: int) -> str:
+    """What tied weights would need if stored once, when that is less."""
+    return f" ({shared_bits / 8 / 1024:.1f} KiB with shared weights)" if shared_bits < bits \
+        else ""
+
+
 def format_mapping(m) -> str:
     c = m.chip
     lim_n = c.limit("neurons_per_core")
@@ -15,7 +21,10 @@ def format_mapping(m) -> str:
     lines = [f"{c.name} ({c.description})",
              f"cores used: {m.cores_used} on {m.chips_used} chip(s) of "
              f"{c.limit('cores_per_chip')} cores; synapse memory "
-             f"{sum(k.synapse_bits for k in m.cores) / 8 / 1024:.1f} KiB; routing entries per "
+             f"{sum(k.synapse_bits for k in m.cores) / 8 / 1024:.1f} KiB"
+             + _shared(sum(k.synapse_bits for k in m.cores),
+                       sum(q["shared_synapse_bits"] for q in m.projections.values()))
+             + "; routing entries per "
              f"chip {m.routing_entries}"
              + (f" (limit {c.limit('routing_entries_per_chip')})"
                 if c.limit("routing_entries_per_chip") else ""),
@@ -30,12 +39,13 @@ def format_mapping(m) -> str:
         lines.append(f"{k.index:>5} {k.chip:>4} {k.neurons:>8} {_pct(k.neurons, lim_n):>6} "
                      f"{_pct(k.synapse_bits, lim_mem):>7} {_pct(k.input_axons, lim_in):>8} "
                      f"{_pct(k.output_axons, lim_out):>9}  {pops}")
-    lines += ["", f"{'projection':<24} {'synapses':>9} {'delay':>5} {'scale':>6} "
+    lines += ["", f"{'projection':<24} {'synapses':>9} {'params':>9} {'delay':>5} {'scale':>6} "
                   f"{'rms err':>8} {'max err':>8} {'zeroed':>7}"]
     for name, q in m.projections.items():
         scale = (f"e{q['weight_exp']:+d}" if "weight_exp" in q else f"<<{q['ring_buffer_shift']}")
         flag = "  (sums truncated)" if q.get("sums_truncated") else ""
-        lines.append(f"{name:<24} {q['n_synapses']:>9} {q['max_delay']:>5} {scale:>6} "
+        lines.append(f"{name:<24} {q['n_synapses']:>9} {q['n_parameters']:>9} "
+                     f"{q['max_delay']:>5} {scale:>6} "
                      f"{q['rms_error']:>8.2%} {q['max_error']:>8.2%} {q['zeroed']:>7}{flag}")
     return "\n".join(lines)
 

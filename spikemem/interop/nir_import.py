@@ -6,9 +6,12 @@ Reading rules (docs/interop/nir.md):
   decay = 1 - dt / tau, input gain = (dt / tau) * r (CubaLIF: also (dt / tau_syn) * w_in),
   bias = (dt / tau) * v_leak; the input gain is folded into the incoming weights.
 - Input nodes become input sources; LIF, CubaLIF, IF and Threshold nodes become populations
-  (Threshold: no memory, decay 0); an LI node feeding one such node is a synaptic receptor
-  of it. Linear, Affine, Scale, Flatten, Conv1d/Conv2d, SumPool2d/AvgPool2d and Delay nodes
-  between them are composed into (sparse) projections; Output nodes become spike probes.
+  (Threshold, or a decay of 0: tau_mem = 0); an LI node feeding one such node is a synaptic
+  receptor of it. Linear, Affine, Scale, Flatten, Conv1d/Conv2d, SumPool2d/AvgPool2d and
+  Delay nodes between them are composed into projections; Output nodes become spike probes.
+  A Conv/Pool node that is the only weighted node of its path (Flatten, uniform Scale and
+  Delay nodes aside) becomes a tied projection (sm.Conv2d, ...: its parameters, not their
+  expansion); composed with other weighted nodes it becomes a (sparse) matrix.
 - Each edge into a neuron takes one step (spikemem's delay >= 1); Delay nodes add
   round(delay / dt) steps. Node names are kept (made valid spikemem names where needed).
 Anything else raises ModelError naming the node and its type.
@@ -26,7 +29,7 @@ import scipy.sparse as sp
 
 from ..errors import ModelError, ModelFileError
 from ..model import LIF, Network, PlasticityRule
-from .nir_windows import as_tuple, window_matrix
+from ..model.tied import AvgPool2d, Conv1d, Conv2d, SumPool2d, TiedWeights, as_tuple
 
 #: node types composed into projections
 LINEAR_TYPES = ("Linear", "Affine", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d",
@@ -35,6 +38,9 @@ LINEAR_TYPES = ("Linear", "Affine", "Scale", "Flatten", "Conv1d", "Conv2d", "Sum
 NEURON_TYPES = ("LIF", "CubaLIF", "IF", "Threshold")
 #: an input gain this close to 1 is taken as exactly 1 (float round trip of tau/dt * dt/tau)
 GAIN_SNAP = 1e-12
+#: the tied form of a path that has only passed spikes through (see _Builder.trace)
+IDENTITY = "identity"
+WINDOWS = {"Conv1d": Conv1d, "Conv2d": Conv2d, "SumPool2d": SumPool2d, "AvgPool2d": AvgPool2d}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
@@ -197,6 +203,7 @@ class _Builder:
             self.succ[a].append(b)
         self.shape: dict = {}
         self.memo: dict = {}
+        self.windows: dict = {}
         self.labels_sparse: dict = {}
         self.label_order: dict = {}
 
@@ -247,8 +254,8 @@ class _Builder:
 
     def _shape_from_input(self, name, s_in):
         kind = self.kind(name)
-        if kind in ("Conv1d", "Conv2d", "SumPool2d", "AvgPool2d"):
-            return self._window(name, s_in)[1]
+        if kind in WINDOWS:
+            return self._window(name, s_in).out_shape
         if kind == "Flatten":
             return (int(np.prod(s_in)),)
         return s_in
@@ -256,8 +263,10 @@ class _Builder:
     def size(self, name) -> int:
         return int(np.prod(self.shape[name]))
 
-    def _window(self, name, s_in):
-        """(sparse matrix, output shape) of a Conv/Pool node for input shape s_in."""
+    def _window(self, name, s_in) -> TiedWeights:
+        """The tied structure of a Conv/Pool node for input shape s_in (built once)."""
+        if name in self.windows:
+            return self.windows[name]
         node, kind = self.nodes[name], self.kind(name)
         nd = 1 if kind == "Conv1d" else 2
         s = tuple(int(v) for v in s_in)
@@ -267,17 +276,19 @@ class _Builder:
             if kind.startswith("Conv"):
                 w = _arr(node.weight)
                 if len(s) == 1 and node.input_shape is not None:
-                    s = (w.shape[1] * int(node.groups),) + as_tuple(node.input_shape, nd)
-                return window_matrix(w, s, node.stride, node.padding, node.dilation,
-                                      int(node.groups))
-            k = as_tuple(node.kernel_size, 2)
-            w = np.full((s[0], 1) + k, 1.0 if kind == "SumPool2d" else 1.0 / (k[0] * k[1]))
-            return window_matrix(w, s, node.stride, node.padding, 1, s[0])
+                    s = (w.shape[1] * int(node.groups),) + as_tuple(node.input_shape, nd,
+                                                                     "input_shape", 1)
+                structure = WINDOWS[kind](s, w, node.stride, node.padding, node.dilation,
+                                          int(node.groups))
+            else:
+                structure = WINDOWS[kind](s, node.kernel_size, node.stride, node.padding)
         except ModelError as e:
             raise ModelError(f"NIR node {name!r} ({kind}): {e}") from None
         except (IndexError, TypeError, ValueError) as e:
             raise ModelError(f"NIR node {name!r} ({kind}) does not fit its input shape {s_in}: "
                              f"{e}") from None
+        self.windows[name] = structure
+        return structure
 
     # -- classification --
     def classify(self):
@@ -306,13 +317,15 @@ class _Builder:
     # -- composing linear paths --
     def trace(self, name: str, stack=()):
         """The output of node `name` as {(origin, extra delay steps): (matrix (n_origin,
-        n_out), labels)} and a constant bias (n_out,)."""
+        n_out), labels, tied)} and a constant bias (n_out,); tied is IDENTITY (spikes passed
+        through), the structure whose expansion the matrix is, or None."""
         if name in self.memo:
             return self.memo[name]
         kind = self.kind(name)
         n = self.size(name)
         if kind == "Input" or kind in NEURON_TYPES:
-            result = ({(name, 0): (sp.identity(n, format="csr"), frozenset())}, np.zeros(n))
+            result = ({(name, 0): (sp.identity(n, format="csr"), frozenset(), IDENTITY)},
+                      np.zeros(n))
             self.memo[name] = result
             return result
         if kind not in LINEAR_TYPES and kind != "Pass":
@@ -334,12 +347,12 @@ class _Builder:
         for p in preds:
             p_paths, p_bias = self.trace(p, stack)
             bias = p_bias.copy() if bias is None else bias + p_bias
-            for key, (m, labels) in p_paths.items():
+            for key, (m, labels, tied) in p_paths.items():
                 if key in paths:
-                    m0, l0 = paths[key]
-                    paths[key] = (m0 + m, l0 | labels)
+                    m0, l0, _ = paths[key]
+                    paths[key] = (m0 + m, l0 | labels, None)
                 else:
-                    paths[key] = (m, labels)
+                    paths[key] = (m, labels, tied)
         return paths, bias
 
     def _apply(self, name, kind, paths, bias):
@@ -354,15 +367,16 @@ class _Builder:
                                  f" s are not whole steps of dt = {self.dt} s")
             steps = np.broadcast_to(np.round(steps).astype(np.int64).ravel(), (n_in,))
             out: dict = {}
-            for (origin, d), (m, labels) in paths.items():
+            uniform = np.unique(steps).size == 1
+            for (origin, d), (m, labels, tied) in paths.items():
                 for extra in np.unique(steps):
                     part = sp.csr_array(m @ sp.diags_array((steps == extra).astype(float)))
                     key = (origin, d + int(extra))
                     if key in out:
                         part, labels = part + out[key][0], labels | out[key][1]
-                    out[key] = (part, labels)
+                    out[key] = (part, labels, tied if uniform and key not in out else None)
             return out, bias
-        offset = None
+        offset, window = None, None
         if kind in ("Linear", "Affine"):
             w = _arr(node.weight)
             if w.shape[1] != n_in:
@@ -375,15 +389,16 @@ class _Builder:
             s = np.broadcast_to(_arr(node.scale).ravel(), (n_in,))
             a = sp.diags_array(s, format="csr")
         else:  # Conv1d, Conv2d, SumPool2d, AvgPool2d
-            pre = self.pred[name][0]
-            a, out_shape = self._window(name, self.shape[pre])
+            window = self._window(name, self.shape[self.pred[name][0]])
+            a = window.csr()
             if kind.startswith("Conv"):
-                offset = np.repeat(_arr(node.bias), int(np.prod(out_shape[1:])))
+                offset = np.repeat(_arr(node.bias), int(np.prod(window.out_shape[1:])))
         label = _plain(node.metadata.get("projection", name))
         self.label_order.setdefault(label, list(self.nodes).index(name))
         if "sparse" in node.metadata:
             self.labels_sparse[label] = bool(_plain(node.metadata["sparse"]))
-        out = {key: (sp.csr_array(m @ a), labels | {label}) for key, (m, labels) in paths.items()}
+        out = {key: (sp.csr_array(m @ a), labels | {label}, _tied_after(kind, tied, window, a))
+               for key, (m, labels, tied) in paths.items()}
         new_bias = bias @ a
         if offset is not None:
             new_bias = new_bias + offset
@@ -506,7 +521,7 @@ class _Builder:
         if beta == 1.0:
             tau_mem = math.inf
         elif beta == 0.0:
-            tau_mem = self.net_dt * 1e-300  # exp(-dt / tau_mem) == 0 exactly
+            tau_mem = 0.0  # no membrane memory
         else:
             tau_mem = -self.net_dt / math.log(beta)
         model = LIF(tau_mem=tau_mem, tau_syn=tau_syn, v_th=v_th, v_reset=v_reset,
@@ -526,22 +541,25 @@ class _Builder:
         for p in preds:
             paths, p_bias = self.trace(p, (entry,))
             bias = bias + p_bias
-            for (origin, d), (m, labels) in paths.items():
+            for (origin, d), (m, labels, tied) in paths.items():
                 label = next(iter(labels)) if len(labels) == 1 else None
                 scaled = sp.csr_array(m @ sp.diags_array(gain))
-                groups.setdefault((origin, label), []).append((d, scaled))
+                tied = _scaled(tied, gain)
+                groups.setdefault((origin, label), []).append((d, scaled, tied))
         if np.any(bias != 0):
             if alpha != 0.0:
                 raise ModelError(f"NIR node {entry!r}: a constant input (Affine or Conv bias) "
                                  "feeds a synaptic current, which spikemem's bias (added to v) "
                                  "cannot express; set those biases to 0")
-            p = net.populations[pop]
-            p.bias = np.asarray(p.bias + gain * bias, dtype=np.float64)
+            net.set_population(pop, bias=np.asarray(net.populations[pop].bias + gain * bias,
+                                                    dtype=np.float64))
         specs = []
         for (origin, label), parts in groups.items():
-            for weights, delay, name in self._merge(label, parts):
+            for weights, delay, name, tied in self._merge(label, parts):
                 sparse = self.labels_sparse.get(label, weights.nnz < 0.5 * np.prod(weights.shape))
-                if sparse:
+                if tied is not None:
+                    w = tied
+                elif sparse:
                     w = sp.csr_array(weights)
                     w.eliminate_zeros()
                 else:
@@ -555,22 +573,22 @@ class _Builder:
         return specs
 
     def _merge(self, label, parts):
-        """[(weights csr, delay int or dense int array, name)] for one (origin, label):
-        groups with different delays merge into one projection with per-synapse delays when
-        their synapses do not overlap."""
+        """[(weights csr, delay int or dense int array, name, tied structure or None)] for
+        one (origin, label): groups with different delays merge into one projection with
+        per-synapse delays when their synapses do not overlap."""
         parts = sorted(parts, key=lambda p: p[0])
         if len(parts) == 1:
-            d, m = parts[0]
-            return [(m, 1 + d, label)]
-        supports = [(m != 0).astype(np.int64) for _, m in parts]
-        if label is not None and len({d for d, _ in parts}) == len(parts) and \
+            d, m, tied = parts[0]
+            return [(m, 1 + d, label, tied)]
+        supports = [(m != 0).astype(np.int64) for _, m, _ in parts]
+        if label is not None and len({d for d, _, _ in parts}) == len(parts) and \
                 sum(supports).max() <= 1:
-            total = sum(m for _, m in parts)
+            total = sum(m for _, m, _ in parts)
             delay = np.full(total.shape, 1 + parts[0][0], dtype=np.int64)
-            for (d, m), s in zip(parts, supports):
+            for (d, m, _), s in zip(parts, supports):
                 delay[s.toarray() > 0] = 1 + d
-            return [(sp.csr_array(total), delay, label)]
-        return [(m, 1 + d, None) for d, m in parts]
+            return [(sp.csr_array(total), delay, label, None)]
+        return [(m, 1 + d, None, None) for d, m, _ in parts]
 
     def _plasticity(self, label):
         for node in self.nodes.values():
@@ -593,3 +611,20 @@ class _Builder:
                                      f"({self.kind(src)}); spikemem records the spikes of Input "
                                      "and neuron nodes only")
                 net.record(names[src], var)
+
+
+def _tied_after(kind: str, tied, window, a):
+    """The tied form of a path of form `tied` after node `kind` (matrix `a`): a Conv/Pool
+    node on passed-through spikes is its structure; Flatten, Delay (handled apart) and a
+    uniform Scale keep a structure; anything else makes the path a plain matrix."""
+    if window is not None:
+        return window if tied is IDENTITY else None
+    return _scaled(tied, a.diagonal()) if kind == "Scale" else None
+
+
+def _scaled(tied, factor: np.ndarray):
+    """Structure `tied` with its parameters times a factor per output neuron, if that
+    factor is uniform; else None."""
+    if not isinstance(tied, TiedWeights) or np.any(factor != factor[0]):
+        return None
+    return tied.with_parameters(tied.parameters * factor[0])

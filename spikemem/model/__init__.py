@@ -1,11 +1,13 @@
 """The model description: plain data that every target compiles."""
 from .connectors import AllToAll, FixedFanIn, FixedProbability, Normal, OneToOne, Uniform
 from .network import Network, Population, Probe, Projection
-from .neurons import IF, LIF
+from .neurons import ALIF, IF, LIF, NeuronModel
 from .plasticity import PlasticityRule, Term, Trace, anti_hebbian, oja, pair_stdp
 from .sources import InputSource, PoissonSource, SpikeTimesSource
+from .tied import AvgPool2d, Conv1d, Conv2d, SumPool2d, TiedWeights, TokenLinear
 
 __all__ = ["AllToAll", "FixedFanIn", "FixedProbability", "Normal", "OneToOne", "Uniform",
-           "Network", "Population", "Probe", "Projection", "IF", "LIF", "PlasticityRule",
+           "Network", "Population", "Probe", "Projection", "ALIF", "IF", "LIF", "NeuronModel", "PlasticityRule",
            "Term", "Trace", "anti_hebbian", "oja", "pair_stdp", "InputSource", "PoissonSource",
-           "SpikeTimesSource"]
+           "SpikeTimesSource", "AvgPool2d", "Conv1d", "Conv2d", "SumPool2d", "TiedWeights",
+           "TokenLinear"]

@@ -8,8 +8,10 @@ from .sources import InputSource, PoissonSource, SpikeTimesSource
 
 #: every feature name with a one-line meaning (the docs table is generated from this)
 FEATURES = {
-    "lif": "leaky integrate-and-fire neurons (finite tau_mem)",
+    "lif": "leaky integrate-and-fire neurons (finite tau_mem > 0)",
     "if": "integrate-and-fire neurons (tau_mem = inf)",
+    "tau_mem_zero": "neurons without membrane memory (tau_mem = 0: coincidence detectors)",
+    "alif": "adaptive-threshold neurons (sm.ALIF: threshold v_th + beta_adapt * a)",
     "tau_syn_zero": "instantaneous synaptic current (tau_syn = 0)",
     "multi_receptor": "several current receptors with their own tau_syn",
     "reset_zero": "reset to v_reset after a spike",
@@ -22,6 +24,8 @@ FEATURES = {
     "per_synapse_delays": "a delay per synapse",
     "dense": "dense projections",
     "sparse": "sparse projections",
+    "tied_weights": "projections whose synapses share a parameter tensor (sm.Conv2d, "
+                    "sm.TokenLinear, pools; run as their expansion)",
     "input_source": "spikes given at run time",
     "poisson_source": "seeded Poisson sources",
     "spike_times_source": "spike-time list sources",
@@ -30,6 +34,7 @@ FEATURES = {
     "batch": "several independent trials in one run",
     "record_v": "recording the membrane potential",
     "record_i": "recording the synaptic current",
+    "record_a": "recording the adaptation variable of ALIF neurons",
 }
 
 
@@ -37,15 +42,7 @@ def network_features(net, batched: bool = False) -> set[str]:
     """The feature names `net` uses (plus 'batch' if batched)."""
     used: set[str] = set()
     for p in net.populations.values():
-        m = p.model
-        used.add("if" if m.is_if else "lif")
-        used.add(f"reset_{m.reset}")
-        if len(m.receptors) > 1:
-            used.add("multi_receptor")
-        if any(tau == 0 for _, tau in m.receptors):
-            used.add("tau_syn_zero")
-        if m.refractory > 0:
-            used.add("refractory")
+        used |= p.model.features()
         if np.any(p.bias != 0):
             used.add("bias")
         if np.any(p.v_init != 0):
@@ -56,6 +53,8 @@ def network_features(net, batched: bool = False) -> set[str]:
         used.add(kinds[type(s)])
     for pr in net.projections.values():
         used.add("sparse" if pr.is_sparse else "dense")
+        if pr.tied is not None:
+            used.add("tied_weights")
         if pr.uniform_delay is None:
             used.add("per_synapse_delays")
         elif pr.uniform_delay > 1:
@@ -67,7 +66,7 @@ def network_features(net, batched: bool = False) -> set[str]:
             if any(t.init != 0 for t in pr.plasticity.traces):
                 used.add("trace_init")
     for probe in net.probes:
-        if probe.variable in ("v", "i"):
+        if probe.variable not in ("spikes", "counts"):
             used.add(f"record_{probe.variable}")
     if batched:
         used.add("batch")

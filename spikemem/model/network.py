@@ -1,33 +1,55 @@
 """The model description: a Network of populations, sources, projections and probes.
 
-A Network is plain data (no simulation state); `spikemem.compile(net, target=...)` turns it
-into a runnable simulation. Times are in ms (dt), delays and refractory periods in steps.
+A Network is plain, immutable data (no simulation state): its parts are frozen and their
+arrays read-only, and every change goes through a validating Network method that replaces
+the part. `spikemem.compile(net, target=...)` compiles a snapshot, so later changes never
+reach a compiled simulation. Times are in ms (dt), delays and refractory periods in steps.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ModelError
+from . import archive, codec
 from .connectors import Connector
-from .neurons import LIF
+from .neurons import LIF, NeuronModel
 from .plasticity import PlasticityRule
 from .sources import InputSource, PoissonSource, Source, SpikeTimesSource
+from .tied import TiedWeights
 from .validate import check_name, finite_array, finite_float, scalar_or_vector
 
-POPULATION_VARIABLES = ("spikes", "v", "i", "counts")
-SOURCE_VARIABLES = ("spikes", "counts")
+#: what any population / source records besides its model's state variables
+SPIKE_VARIABLES = ("spikes", "counts")
+SOURCE_VARIABLES = SPIKE_VARIABLES
 
 
-@dataclass(eq=False)
+def population_variables(model: NeuronModel) -> tuple[str, ...]:
+    """The variables a probe may record of a population of `model`."""
+    return SPIKE_VARIABLES + tuple(model.recordable)
+
+
+def read_only(arr):
+    """`arr` (ndarray or scipy CSR) with its buffers made read-only; returns it."""
+    parts = (arr.data, arr.indices, arr.indptr) if sp.issparse(arr) else (arr,)
+    for a in parts:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
 class Population:
-    """`n` neurons of one model. bias and v_init: float or (n,) per-neuron arrays."""
+    """`n` neurons of one model. bias and v_init: float or read-only (n,) per-neuron arrays
+    (bias defaults to the model's)."""
 
     name: str
     n: int
-    model: LIF
+    model: NeuronModel
     bias: object = None
     v_init: object = 0.0
 
@@ -35,26 +57,32 @@ class Population:
         check_name(self.name, "population")
         if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
             raise ModelError(f"population {self.name!r}: size n={self.n!r} must be an int >= 1")
-        self.n = int(self.n)
-        if not isinstance(self.model, LIF):
-            raise ModelError(f"population {self.name!r}: model must be sm.LIF(...) or sm.IF(...), "
-                             f"got {type(self.model).__name__}")
-        bias = self.model.bias if self.bias is None else self.bias
-        self.bias = scalar_or_vector(bias, self.n, f"population {self.name!r} bias")
-        self.v_init = scalar_or_vector(self.v_init, self.n, f"population {self.name!r} v_init")
+        object.__setattr__(self, "n", int(self.n))
+        if not isinstance(self.model, NeuronModel):
+            raise ModelError(f"population {self.name!r}: model must be a neuron model such as "
+                             f"sm.LIF(...), sm.IF(...) or sm.ALIF(...), got "
+                             f"{type(self.model).__name__}")
+        bias = getattr(self.model, "bias", 0.0) if self.bias is None else self.bias
+        for key, value in (("bias", bias), ("v_init", self.v_init)):
+            clean = scalar_or_vector(value, self.n, f"population {self.name!r} {key}")
+            object.__setattr__(self, key, read_only(clean) if np.ndim(clean) else clean)
 
     @property
     def receptors(self) -> tuple[str, ...]:
         return self.model.receptor_names
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Projection:
     """Synapses from `pre` (source or population name) to `post` (population name).
 
-    weights: dense ndarray (n_pre, n_post) — every entry a synapse — or a scipy CSR array
-        whose stored entries are the synapses. delay: int >= 1 (steps) or an int array
-        aligned with the synapses (dense: shape of weights; CSR: shape of .data).
+    weights: read-only dense ndarray (n_pre, n_post) — every entry a synapse — or a scipy
+        CSR array whose stored entries are the synapses. delay: int >= 1 (steps) or a
+        read-only int array aligned with the synapses (dense: shape of weights; CSR: shape
+        of .data). Build projections with Network.connect, which validates them.
+    tied: None, or the tied-weight structure (spikemem.model.tied) whose shared parameters
+        the synapses use; weights is then its expansion (CSR, in tied.expand() order) and
+        the delay one int.
     """
 
     name: str
@@ -64,6 +92,12 @@ class Projection:
     delay: object = 1
     receptor: str = ""
     plasticity: PlasticityRule | None = None
+    tied: TiedWeights | None = None
+
+    def __post_init__(self):
+        read_only(self.weights)
+        if np.ndim(self.delay):
+            read_only(self.delay)
 
     @property
     def is_sparse(self) -> bool:
@@ -76,6 +110,12 @@ class Projection:
     @property
     def n_synapses(self) -> int:
         return int(self.weights.nnz) if self.is_sparse else int(self.weights.size)
+
+    @property
+    def n_parameters(self) -> int:
+        """Distinct weights stored: the shared parameters of a tied projection, else one
+        per synapse."""
+        return self.tied.n_parameters if self.tied is not None else self.n_synapses
 
     @property
     def uniform_delay(self) -> int | None:
@@ -109,45 +149,77 @@ class Projection:
 
 @dataclass(frozen=True)
 class Probe:
-    """Record `variable` of population or source `target` (see POPULATION_VARIABLES)."""
+    """Record `variable` of population or source `target` (see population_variables)."""
 
     target: str
     variable: str
 
 
-@dataclass(eq=False)
 class Network:
-    """A spiking network with a fixed time step `dt` (ms)."""
+    """A spiking network with a fixed time step `dt` (ms).
 
-    dt: float = 1.0
-    populations: dict = field(default_factory=dict)
-    sources: dict = field(default_factory=dict)
-    projections: dict = field(default_factory=dict)
-    probes: list = field(default_factory=list)
+    populations, sources and projections are read-only mappings {name: part} in
+    declaration order; probes is a tuple. Build and change the network with its methods.
+    """
 
-    def __post_init__(self):
-        self.dt = finite_float(self.dt, "Network dt")
-        if self.dt <= 0:
-            raise ModelError(f"Network dt = {self.dt} ms must be > 0")
+    def __init__(self, dt: float = 1.0):
+        self._dt = finite_float(dt, "Network dt")
+        if self._dt <= 0:
+            raise ModelError(f"Network dt = {self._dt} ms must be > 0")
+        self._populations: dict[str, Population] = {}
+        self._sources: dict[str, Source] = {}
+        self._projections: dict[str, Projection] = {}
+        self._probes: list[Probe] = []
+
+    @property
+    def dt(self) -> float:
+        """The time step (ms)."""
+        return self._dt
+
+    @property
+    def populations(self):
+        return MappingProxyType(self._populations)
+
+    @property
+    def sources(self):
+        return MappingProxyType(self._sources)
+
+    @property
+    def projections(self):
+        return MappingProxyType(self._projections)
+
+    @property
+    def probes(self) -> tuple[Probe, ...]:
+        return tuple(self._probes)
+
+    def snapshot(self) -> "Network":
+        """A copy whose later changes do not affect this network, nor this one's the copy
+        (cheap: the parts are immutable and shared)."""
+        copy = Network(self._dt)
+        copy._populations = dict(self._populations)
+        copy._sources = dict(self._sources)
+        copy._projections = dict(self._projections)
+        copy._probes = list(self._probes)
+        return copy
 
     # ---- building -------------------------------------------------------------------------
     def _check_new(self, name: str, what: str):
         check_name(name, what)
-        if name in self.populations or name in self.sources:
+        if name in self._populations or name in self._sources:
             raise ModelError(f"{what} name {name!r} is already used in this network: "
                              "choose a different name")
 
-    def population(self, name: str, n: int, model: LIF | None = None, *, bias=None,
+    def population(self, name: str, n: int, model: NeuronModel | None = None, *, bias=None,
                    v_init=0.0) -> Population:
         """Add `n` neurons of `model` (default sm.LIF())."""
         self._check_new(name, "population")
         pop = Population(name, n, model if model is not None else LIF(), bias, v_init)
-        self.populations[name] = pop
+        self._populations[name] = pop
         return pop
 
     def _add_source(self, src: Source) -> Source:
         self._check_new(src.name, "source")
-        self.sources[src.name] = src
+        self._sources[src.name] = src
         return src
 
     def source(self, name: str, n: int) -> InputSource:
@@ -165,25 +237,27 @@ class Network:
     def node(self, ref) -> Population | Source:
         """A population or source given by object or name."""
         name = ref if isinstance(ref, str) else getattr(ref, "name", None)
-        if name in self.populations:
-            node = self.populations[name]
-        elif name in self.sources:
-            node = self.sources[name]
+        if name in self._populations:
+            node = self._populations[name]
+        elif name in self._sources:
+            node = self._sources[name]
         else:
-            known = sorted(self.populations) + sorted(self.sources)
+            known = sorted(self._populations) + sorted(self._sources)
             raise ModelError(f"no population or source named {name!r} in this network; "
                              f"known: {known}")
         if not isinstance(ref, str) and ref is not node:
-            raise ModelError(f"{name!r} belongs to another network: pass its name or the object "
-                             "returned by this network")
+            raise ModelError(f"{name!r} belongs to another network (or is an older version "
+                             "of this part): pass its name")
         return node
 
     def connect(self, pre, post, weights, *, delay=1, receptor: str | None = None,
                 plasticity: PlasticityRule | None = None, name: str | None = None) -> Projection:
         """Connect `pre` (source/population) to `post` (population).
 
-        weights: (n_pre, n_post) ndarray, scipy.sparse matrix, or a Connector.
-        delay: steps, int >= 1, or an int array shaped like `weights` (per synapse).
+        weights: (n_pre, n_post) ndarray, scipy.sparse matrix, a Connector, or a tied-weight
+            structure (sm.Conv2d, sm.TokenLinear, ...: synapses sharing its parameters).
+        delay: steps, int >= 1, or an int array shaped like `weights` (per synapse; not for
+            a tied structure).
         receptor: which current of `post` it drives (required if post has several).
         """
         pre_node = self.node(pre)
@@ -194,11 +268,11 @@ class Network:
         if name is None:
             base = f"{pre_node.name}->{post_node.name}"
             name, k = base, 2
-            while name in self.projections:
+            while name in self._projections:
                 name, k = f"{base}#{k}", k + 1
         else:
-            check_name(name.replace(">", "").replace("#", ""), "projection")
-        if name in self.projections:
+            check_name(str(name).replace(">", "").replace("#", ""), "projection")
+        if name in self._projections:
             raise ModelError(f"projection name {name!r} is already used: choose a different name")
         if receptor is None:
             if len(post_node.receptors) != 1:
@@ -214,7 +288,11 @@ class Network:
                 weights = weights.build(*shape)
             except ModelError as e:
                 raise ModelError(f"projection {name!r}: {e}") from None
-        w = _clean_weights(weights, shape, name)
+        tied = weights if isinstance(weights, TiedWeights) else None
+        if tied is not None:
+            w = _tied_weights(tied, shape, delay, plasticity, name)
+        else:
+            w = _clean_weights(weights, shape, name)
         d = _clean_delay(delay, w, name)
         if plasticity is not None:
             if not isinstance(plasticity, PlasticityRule):
@@ -223,39 +301,40 @@ class Network:
             if np.ndim(d) != 0:
                 raise ModelError(f"projection {name!r}: a plastic projection needs one delay "
                                  "for all synapses; split it into projections per delay")
-        proj = Projection(name, pre_node.name, post_node.name, w, d, receptor, plasticity)
-        self.projections[name] = proj
+        proj = Projection(name, pre_node.name, post_node.name, w, d, receptor, plasticity, tied)
+        self._projections[name] = proj
         return proj
 
     def record(self, target, variable: str = "spikes") -> Probe:
-        """Record a variable: 'spikes', 'v', 'i' (summed synaptic current) or 'counts'
-        (spike counts per neuron over the run, instead of a full raster)."""
+        """Record a variable: 'spikes', 'counts' (spike counts per neuron over the run,
+        instead of a full raster), or a state variable of the population's model ('v',
+        'i' (summed synaptic current), 'a' for ALIF; see population_variables)."""
         node = self.node(target)
-        allowed = POPULATION_VARIABLES if isinstance(node, Population) else SOURCE_VARIABLES
+        allowed = population_variables(node.model) if isinstance(node, Population) \
+            else SOURCE_VARIABLES
         if variable not in allowed:
             raise ModelError(f"cannot record {variable!r} of {node.name!r}: use one of {allowed}")
         probe = Probe(node.name, variable)
-        if probe not in self.probes:
-            self.probes.append(probe)
+        if probe not in self._probes:
+            self._probes.append(probe)
         return probe
 
-    # ---- queries --------------------------------------------------------------------------
-    def size(self, name: str) -> int:
-        return self.node(name).n
-
-    @property
-    def n_neurons(self) -> int:
-        return sum(p.n for p in self.populations.values())
-
-    @property
-    def n_synapses(self) -> int:
-        return sum(p.n_synapses for p in self.projections.values())
-
-    def set_weights(self, projection: str, weights) -> None:
-        """Replace a projection's weights keeping its synapses (same shape/sparsity)."""
-        proj = self.projections.get(projection)
+    # ---- changing -------------------------------------------------------------------------
+    def set_weights(self, projection: str, weights) -> Projection:
+        """Replace a projection's weights keeping its synapses (same shape/sparsity); a tied
+        projection takes its parameter tensor (or expanded weights that are still tied)."""
+        proj = self._projections.get(projection)
         if proj is None:
-            raise ModelError(f"no projection named {projection!r}; known: {sorted(self.projections)}")
+            raise ModelError(f"no projection named {projection!r}; known: "
+                             f"{sorted(self._projections)}")
+        if proj.tied is not None:
+            try:
+                tied = proj.tied.with_parameters(weights)
+            except ModelError as e:
+                raise ModelError(f"projection {projection!r}: {e}") from None
+            self._projections[projection] = dataclasses.replace(proj, weights=tied.csr(),
+                                                                tied=tied)
+            return self._projections[projection]
         if proj.is_sparse:
             w = _clean_weights(weights, proj.shape, projection)
             if not sp.issparse(w):
@@ -266,24 +345,94 @@ class Network:
             else:
                 raise ModelError(f"projection {projection!r}: new weights have other synapses; "
                                  "give a dense array or the same sparsity")
-            proj.weights = sp.csr_array((vals.copy(), proj.weights.indices.copy(),
-                                         proj.weights.indptr.copy()), shape=proj.shape)
+            new = sp.csr_array((vals.copy(), proj.weights.indices, proj.weights.indptr),
+                               shape=proj.shape)
         else:
-            proj.weights = finite_array(weights, f"projection {projection!r} weights", proj.shape)
+            new = finite_array(weights, f"projection {projection!r} weights", proj.shape).copy()
+        self._projections[projection] = dataclasses.replace(proj, weights=new)
+        return self._projections[projection]
+
+    def set_population(self, name: str, *, model: NeuronModel | None = None, bias=None,
+                       v_init=None) -> Population:
+        """Replace a population's model, bias or v_init (validated; its projections and
+        probes must stay valid: same receptors, recordable variables). Without `bias`, a
+        bias given to the population is kept and one taken from the old model follows the
+        new model's."""
+        pop = self._populations.get(name)
+        if pop is None:
+            raise ModelError(f"no population named {name!r}; known: {sorted(self._populations)}")
+        model = pop.model if model is None else model
+        if bias is None:  # a bias given to the population stays; the model's default follows
+            inherited = np.ndim(pop.bias) == 0 and pop.bias == getattr(pop.model, "bias", 0.0)
+            bias = getattr(model, "bias", 0.0) if inherited else pop.bias
+        new = Population(name, pop.n, model, bias, pop.v_init if v_init is None else v_init)
+        for proj in self._projections.values():
+            if proj.post == name and proj.receptor not in new.receptors:
+                raise ModelError(f"population {name!r}: the new model has receptors "
+                                 f"{new.receptors}, but projection {proj.name!r} drives "
+                                 f"receptor {proj.receptor!r}")
+        for probe in self._probes:
+            if probe.target == name and probe.variable not in population_variables(model):
+                raise ModelError(f"population {name!r}: the new model cannot record "
+                                 f"{probe.variable!r}, which a probe records")
+        self._populations[name] = new
+        return new
+
+    # ---- queries --------------------------------------------------------------------------
+    def size(self, name: str) -> int:
+        return self.node(name).n
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.n for p in self._populations.values())
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(p.n_synapses for p in self._projections.values())
+
+    @property
+    def n_parameters(self) -> int:
+        """Distinct weights stored (shared parameters count once; see Projection)."""
+        return sum(p.n_parameters for p in self._projections.values())
 
     def __repr__(self):
-        return (f"Network(dt={self.dt} ms, populations={list(self.populations)}, "
-                f"sources={list(self.sources)}, projections={list(self.projections)})")
+        return (f"Network(dt={self._dt} ms, populations={list(self._populations)}, "
+                f"sources={list(self._sources)}, projections={list(self._projections)})")
+
+    # ---- files ----------------------------------------------------------------------------
+    def to_arrays(self) -> tuple[dict, dict]:
+        """(JSON header, {name: array}): the whole network as plain data."""
+        return codec.encode(self)
+
+    @classmethod
+    def from_arrays(cls, header: dict, arrays: dict) -> "Network":
+        """The network that to_arrays() described."""
+        return codec.decode(header, arrays, cls)
 
     def save(self, path) -> None:
         """Write the network and its weights to `path` (.npz; no pickle). See spikemem.load."""
-        from .io import save
-        save(self, path)
+        archive.write(path, *self.to_arrays())
+
+
+def _tied_weights(tied, shape, delay, plasticity, name):
+    """The expanded CSR weights of tied structure `tied`, checked for this projection."""
+    if tied.shape != shape:
+        raise ModelError(f"projection {name!r}: sm.{tied.kind} connects (n_pre, n_post) = "
+                         f"{tied.shape}, but the populations have {shape}; change its in_shape "
+                         "/ n_tokens or the population sizes")
+    if plasticity is not None:
+        raise ModelError(f"projection {name!r}: a tied projection shares each weight among "
+                         "many synapses, which a per-synapse plasticity rule cannot follow; "
+                         f"connect sm.{tied.kind}(...).csr() (untied weights) to make it plastic")
+    if np.ndim(delay) != 0:
+        raise ModelError(f"projection {name!r}: a tied projection has one delay for all its "
+                         "synapses: give an int number of steps")
+    return tied.csr()
 
 
 def _clean_weights(weights, shape, name):
     if sp.issparse(weights):
-        w = sp.csr_array(weights, dtype=np.float64)
+        w = sp.csr_array(weights, dtype=np.float64, copy=True)
         if w.shape != shape:
             raise ModelError(f"projection {name!r}: weights have shape {w.shape}, expected "
                              f"(n_pre, n_post) = {shape}")

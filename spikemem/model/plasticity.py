@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import ModelError
+from . import serial
 from .validate import check_name, finite_float, positive_tau
 
 SPIKE_FACTORS = ("pre", "post", "w")
@@ -44,7 +45,7 @@ class Trace:
     tau: float
     jump: float = 1.0
     saturate: bool = False
-    init: float = 0.0
+    init: float = serial.optional_field(0.0)
 
     def __post_init__(self):
         check_name(self.name, "trace")
@@ -62,11 +63,7 @@ class Trace:
         return 1.0 if math.isinf(self.tau) else math.exp(-dt / self.tau)
 
     def to_dict(self) -> dict:
-        d = {"name": self.name, "side": self.side, "tau": self.tau, "jump": self.jump,
-             "saturate": self.saturate}
-        if self.init:       # written only when used: such files stay readable everywhere
-            d["init"] = self.init
-        return d
+        return serial.to_dict(self)
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class Term:
         object.__setattr__(self, "factors", tuple(self.factors))
 
     def to_dict(self) -> dict:
-        return {"coef": self.coef, "factors": list(self.factors)}
+        return serial.to_dict(self)
 
 
 @dataclass(frozen=True)
@@ -96,8 +93,12 @@ class PlasticityRule:
 
     def __post_init__(self):
         check_name(self.name, "plasticity rule")
-        traces = tuple(t if isinstance(t, Trace) else Trace(**t) for t in self.traces)
-        terms = tuple(t if isinstance(t, Term) else Term(**t) for t in self.terms)
+        traces = tuple(t if isinstance(t, Trace) else
+                       serial.from_dict(Trace, t, f"plasticity rule {self.name!r} trace")
+                       for t in self.traces)
+        terms = tuple(t if isinstance(t, Term) else
+                      serial.from_dict(Term, t, f"plasticity rule {self.name!r} term")
+                      for t in self.terms)
         object.__setattr__(self, "traces", traces)
         object.__setattr__(self, "terms", terms)
         names = [t.name for t in traces]
@@ -109,8 +110,10 @@ class PlasticityRule:
                 if f not in known:
                     raise ModelError(f"plasticity rule {self.name!r}: factor {f!r} is unknown; "
                                      f"use one of {sorted(known)}")
-        lo = float(self.w_min)
-        hi = float(self.w_max)
+        try:
+            lo, hi = float(self.w_min), float(self.w_max)
+        except (TypeError, ValueError):
+            lo = hi = math.nan
         if math.isnan(lo) or math.isnan(hi) or lo > hi:
             raise ModelError(f"plasticity rule {self.name!r}: need w_min <= w_max, "
                              f"got {self.w_min}, {self.w_max}")
@@ -127,23 +130,11 @@ class PlasticityRule:
         return self.trace(factor).side
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "traces": [t.to_dict() for t in self.traces],
-                "terms": [t.to_dict() for t in self.terms], "w_min": _enc(self.w_min),
-                "w_max": _enc(self.w_max)}
+        return serial.to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "PlasticityRule":
-        return cls(name=d["name"], traces=tuple(Trace(**t) for t in d["traces"]),
-                   terms=tuple(Term(t["coef"], tuple(t["factors"])) for t in d["terms"]),
-                   w_min=_dec(d["w_min"]), w_max=_dec(d["w_max"]))
-
-
-def _enc(x: float):
-    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
-
-
-def _dec(x) -> float:
-    return float(x)
+        return serial.from_dict(cls, d, "plasticity rule")
 
 
 def pair_stdp(tau_plus: float = 20.0, tau_minus: float = 20.0, a_plus: float = 0.01,

@@ -20,13 +20,14 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
-from ..model.io import network_from_arrays, network_to_arrays
 from ..model.sources import InputSource, source_raster
-from .delivery import delayed_spike_product
-from .neurons import PopulationParams, lower_population
+from ..targets.torch.delivery import delayed_spike_product
+from ..targets.torch.neurons import ALIFParams, lower_network, recorded
 from .schedule import population_groups
 
-NEURON_PARAMETERS = ("tau_mem", "v_th", "bias")
+#: trainable neuron parameters (per population; bias per neuron); a population trains the
+#: ones its model has (tau_adapt, beta_adapt: ALIF)
+NEURON_PARAMETERS = ALIFParams.TRAINABLE
 
 
 @dataclasses.dataclass
@@ -34,7 +35,7 @@ class Output:
     """Recorded tensors of one forward pass, batch first.
 
     spikes[name]: (batch, steps, n) 0/1 (differentiable through the surrogate);
-    traces[name][var]: (batch, steps, n) for var 'v' (after reset) or 'i';
+    traces[name][var]: (batch, steps, n) for var 'v' (after reset), 'i' or 'a' (ALIF);
     counts[name]: (batch, n) spikes per neuron (sum over steps, differentiable).
     """
 
@@ -44,15 +45,23 @@ class Output:
 
 
 class _Projection(nn.Module):
-    """One static projection: its weights (dense matrix or CSR values) and delay groups."""
+    """One static projection: its trainable values and delay groups. The values are the
+    dense matrix, the CSR synapse values, or for a tied projection its shared parameter
+    tensor (each synapse gathers its weight by the structure's param_index, so a gradient
+    is one per shared weight)."""
 
     def __init__(self, proj, dtype, trainable: bool):
         super().__init__()
         self.name, self.pre, self.post = proj.name, proj.pre, proj.post
         self.shape, self.sparse = proj.shape, proj.is_sparse
+        self.tied = proj.tied is not None
         pre, post, w, d = proj.synapses()
-        value = torch.tensor(np.array(proj.dense_weights() if not self.sparse else w),
-                             dtype=dtype)  # a copy: training must not touch the Network
+        if self.tied:
+            values = proj.tied.parameters
+            self.register_buffer("index", torch.tensor(proj.tied.expand()[2]))
+        else:
+            values = proj.dense_weights() if not self.sparse else w
+        value = torch.tensor(np.array(values), dtype=dtype)  # a copy: the Network stays
         if trainable:
             self.weight = nn.Parameter(value)
         else:
@@ -65,12 +74,17 @@ class _Projection(nn.Module):
             self.register_buffer(f"flat{k}", flat[sel])
             self.register_buffer(f"sel{k}", sel)
 
+    def synapse_values(self) -> torch.Tensor:
+        """(n_synapses,) weights in CSR order (dense: row-major), differentiable."""
+        values = self.weight.reshape(-1)
+        return values[self.index] if self.tied else values
+
     def matrices(self):
         """[(delay, dense (n_pre, n_post) weight tensor)] for this forward pass."""
         n_pre, n_post = self.shape
         if not self.sparse and self.uniform:
             return [(self.delays[0], self.weight)]
-        values = self.weight.reshape(-1)
+        values = self.synapse_values()
         out = []
         for k, delay in enumerate(self.delays):
             sel, flat = getattr(self, f"sel{k}"), getattr(self, f"flat{k}")
@@ -79,7 +93,8 @@ class _Projection(nn.Module):
         return out
 
     def network_weights(self):
-        """The weights as the Network stores them: dense ndarray or CSR values (float64)."""
+        """The values as the Network stores them (float64): a dense ndarray, the CSR values,
+        or a tied projection's parameter tensor."""
         return self.weight.detach().cpu().to(torch.float64).numpy().copy()
 
 
@@ -102,11 +117,10 @@ class SpikingModule(nn.Module):
         self.trainable = trainable
         self.spike_fn = surrogate if surrogate is not None else surr.atan()
         self.pop_names = list(net.populations)
-        neuron_train = trainable & set(NEURON_PARAMETERS)
-        self.params = nn.ModuleList(PopulationParams(p, net.dt, dtype, neuron_train)
-                                    for p in net.populations.values())
-        self.kernels = [lower_population(prm, p, dtype, snntorch_neurons, neuron_train)
-                        for prm, p in zip(self.params, net.populations.values())]
+        blocks = lower_network(net, dtype, snntorch_neurons, trainable & set(NEURON_PARAMETERS),
+                               "spikemem.torch.module")
+        self.params = nn.ModuleList(b.params for b in blocks)
+        self.kernels = [b.kernel for b in blocks]
         self.cells = nn.ModuleList(k.cell for k in self.kernels if k.uses_snntorch)
         self.projs = nn.ModuleList(
             _Projection(p, dtype, "weights" in trainable or p.name in trainable)
@@ -168,7 +182,6 @@ class SpikingModule(nn.Module):
         by_post: dict[str, list] = {}
         for proj in self.projs:
             by_post.setdefault(proj.post, []).append((proj, proj.matrices()))
-        want = {(t, v) for t, v in self.record}
         traces: dict = {}
         for group in self.groups:
             members = set(group)
@@ -189,11 +202,10 @@ class SpikingModule(nn.Module):
                 # (steps, batch, n) tensor per step would allocate a full gradient per step
                 ext[name] = [None if e is None else e.unbind(0) for e in ext[name]]
             out = {name: [] for name in group}
-            rec_v = {name: [] for name in group if (name, "v") in want}
-            rec_i = {name: [] for name in group if (name, "i") in want}
+            rec = {(name, var): [] for name, var in self.record
+                   if name in members and var not in ("spikes", "counts")}
             for name in group:
-                prm = self.params[pop_index[name]]
-                states[name] = prm.init_state(batch, self.dtype, prm.v_init.device)
+                states[name] = self.params[pop_index[name]].init_state(batch)
             for t in range(steps):
                 for name in group:
                     k = pop_index[name]
@@ -211,18 +223,12 @@ class SpikingModule(nn.Module):
                     s, states[name] = self.kernels[k].step(arrivals, states[name],
                                                            self.spike_fn)
                     out[name].append(s)
-                    if name in rec_v:
-                        rec_v[name].append(states[name]["v"])
-                    if name in rec_i:
-                        total = states[name]["i"][0]
-                        for i_r in states[name]["i"][1:]:
-                            total = total + i_r
-                        rec_i[name].append(total)
+                for (name, var), values in rec.items():
+                    values.append(recorded(states[name], var))
             for name in group:
                 hist[name] = torch.stack(out[name])
-                for var, rec in (("v", rec_v), ("i", rec_i)):
-                    if name in rec:
-                        traces.setdefault(name, {})[var] = torch.stack(rec[name], dim=1)
+            for (name, var), values in rec.items():
+                traces.setdefault(name, {})[var] = torch.stack(values, dim=1)
         spikes = {t: hist[t].transpose(0, 1).to(self.dtype) for t, v in self.record
                   if v == "spikes"}
         counts = {t: hist[t].to(self.dtype).sum(0) for t, v in self.record if v == "counts"}
@@ -231,26 +237,24 @@ class SpikingModule(nn.Module):
     # ---- export --------------------------------------------------------------------------
     def to_network(self):
         """A new Network equal to the compiled one but with this module's current values
-        (weights, and trained taus/thresholds/biases); probes are copied."""
-        header, arrays = network_to_arrays(self.net)
-        net = network_from_arrays(header, arrays)
+        (weights, and trained neuron parameters); probes are copied. Trained values must be
+        valid for the model (e.g. beta_adapt >= 0, tau > 0), else ModelError."""
+        net = self.net.snapshot()
         for proj in self.projs:
             w = proj.network_weights()
-            if proj.sparse:
+            if proj.sparse and not proj.tied:
                 old = net.projections[proj.name].weights
-                w = sp.csr_array((w, old.indices.copy(), old.indptr.copy()), shape=old.shape)
+                w = sp.csr_array((w, old.indices, old.indptr), shape=old.shape)
             net.set_weights(proj.name, w)
         for prm, name in zip(self.params, self.pop_names):
             pop = net.populations[name]
-            changes = {}
-            if prm.train_tau:
-                changes["tau_mem"] = float(prm.tau_mem.detach())
-            if isinstance(prm.v_th, nn.Parameter):
-                changes["v_th"] = float(prm.v_th.detach())
-            if changes:
-                pop.model = dataclasses.replace(pop.model, **changes)
+            changes = prm.trained_model_fields()
+            bias = None
             if isinstance(prm.bias, nn.Parameter):
-                pop.bias = prm.bias.detach().cpu().to(torch.float64).numpy().copy()
+                bias = prm.bias.detach().cpu().to(torch.float64).numpy().copy()
+            if changes or bias is not None:
+                net.set_population(name, model=dataclasses.replace(pop.model, **changes),
+                                   bias=pop.bias if bias is None else bias)
         return net
 
 
@@ -266,24 +270,27 @@ def _delayed_product(spikes: torch.Tensor, delay: int, w: torch.Tensor) -> torch
 def _check_trainable(net, trainable) -> frozenset:
     if isinstance(trainable, str):
         trainable = (trainable,)
-    allowed = {"weights", *NEURON_PARAMETERS, *net.projections}
+    declared = {name for p in net.populations.values() for name in type(p.model).parameters()}
+    neuron = [name for name in NEURON_PARAMETERS if name in declared]
+    allowed = {"weights", *neuron, *net.projections}
     bad = [t for t in trainable if t not in allowed]
     if bad:
-        raise ModelError(f"spikemem.torch.module: trainable={bad} are unknown; use 'weights', "
-                         f"{list(NEURON_PARAMETERS)} or projection names "
-                         f"{sorted(net.projections)}")
+        raise ModelError(f"spikemem.torch.module: trainable={bad} are unknown for this "
+                         f"network; use 'weights', {neuron} (neuron parameters its models "
+                         f"have) or projection names {sorted(net.projections)}")
     return frozenset(trainable)
 
 
 def _check_record(net, record) -> list:
-    from ..model.network import POPULATION_VARIABLES, SOURCE_VARIABLES, Population
+    from ..model.network import SOURCE_VARIABLES, Population, population_variables
 
     out = []
     for item in record:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise ModelError(f"record: give (name, variable) pairs, got {item!r}")
         node = net.node(item[0])
-        allowed = POPULATION_VARIABLES if isinstance(node, Population) else SOURCE_VARIABLES
+        allowed = population_variables(node.model) if isinstance(node, Population) \
+            else SOURCE_VARIABLES
         if item[1] not in allowed:
             raise ModelError(f"record: cannot record {item[1]!r} of {node.name!r}; use one of "
                              f"{allowed}")
@@ -294,8 +301,9 @@ def _check_record(net, record) -> list:
 def module(net, trainable=("weights",), **options) -> SpikingModule:
     """`net` as a trainable torch.nn.Module.
 
-    trainable: 'weights' (all projections), projection names, and any of 'tau_mem', 'v_th'
-        (per population) and 'bias' (per neuron).
+    trainable: 'weights' (all projections), projection names, and any of 'tau_mem', 'v_th',
+        'tau_adapt', 'beta_adapt' (per population, where its model has them: the last two
+        ALIF) and 'bias' (per neuron).
     options: surrogate (a snntorch.surrogate function; default atan()), dtype
         (torch.float32 default, float64 for results equal to target='numpy'), record
         (list of (name, variable); default the network's probes), seed (Poisson sources),

@@ -278,6 +278,77 @@ def rate_baseline() -> sm.Network:
     return _record_all(net)
 
 
+def alif_adaptation() -> sm.Network:
+    """Adaptive-threshold neurons (ALIF, zero reset) driven hard enough that adaptation
+    spaces their spikes; a recurrent ALIF layer behind them; v, i and a recorded."""
+    rng = np.random.default_rng(71)
+    net = sm.Network(dt=1.0)
+    net.source("in", 12)
+    alif = sm.ALIF(tau_mem=20.0, tau_syn=5.0, v_th=1.0, tau_adapt=60.0, beta_adapt=0.4)
+    net.population("adapt", 10, alif, bias=np.linspace(0.0, 0.08, 10))
+    net.population("deep", 6, sm.ALIF(tau_mem=10.0, tau_syn=2.0, v_th=0.8, v_reset=-0.2,
+                                      tau_adapt=math.inf, beta_adapt=0.05))
+    net.connect("in", "adapt", rng.uniform(0.0, 0.5, (12, 10)))
+    net.connect("adapt", "deep", rng.uniform(0.0, 0.6, (10, 6)), delay=2)
+    net.connect("deep", "adapt", rng.uniform(-0.3, 0.0, (6, 10)))
+    for name in ("adapt", "deep"):
+        for var in ("v", "i", "a"):
+            net.record(name, var)
+    return _record_all(net)
+
+
+def alif_subtract_refractory() -> sm.Network:
+    """ALIF with a subtractive reset (v -= theta) and a refractory period of 3 steps,
+    beside plain LIF neurons of the same drive (two neuron models in one network)."""
+    rng = np.random.default_rng(72)
+    net = sm.Network(dt=0.5)
+    net.source("in", 8)
+    net.population("lif", 5, sm.LIF(tau_mem=15.0, tau_syn=3.0, v_th=1.0, reset="subtract",
+                                     refractory=3))
+    net.population("alif", 5, sm.ALIF(tau_mem=15.0, tau_syn=3.0, v_th=1.0, reset="subtract",
+                                       refractory=3, tau_adapt=40.0, beta_adapt=0.3),
+                   v_init=np.linspace(0.0, 0.5, 5))
+    w = rng.uniform(0.0, 0.7, (8, 5))
+    net.connect("in", "lif", w)
+    net.connect("in", "alif", w)
+    net.record("alif", "a")
+    return _record_all(net, v=True)
+
+
+def coincidence() -> sm.Network:
+    """Memoryless coincidence detectors (tau_mem = 0, tau_syn = 0): v is this step's input,
+    the threshold lies between one and two inputs, so a neuron spikes only when both of
+    its inputs arrive in the same step (an AND)."""
+    net = sm.Network(dt=1.0)
+    net.source("a", 6)
+    net.source("b", 6)
+    net.population("and", 6, sm.LIF(tau_mem=0.0, tau_syn=0.0, v_th=1.5))
+    net.connect("a", "and", sm.OneToOne(weight=1.0))
+    net.connect("b", "and", sm.OneToOne(weight=1.0))
+    return _record_all(net, v=True)
+
+
+
+def tied_conv_tokens() -> sm.Network:
+    """Tied weights: a padded Conv2d (delay 2) from an image source into a feature map, a
+    sum pool (weight 0.6) over it, and a per-token linear map shared by four tokens; v of
+    the two source-driven populations recorded."""
+    rng = np.random.default_rng(73)
+    net = sm.Network(dt=1.0)
+    net.source("img", 2 * 6 * 6)
+    net.source("tokens", 4 * 5)
+    net.population("fmap", 3 * 6 * 6, sm.LIF(tau_mem=10.0, tau_syn=2.0, v_th=1.5))
+    net.population("pooled", 3 * 3 * 3, sm.LIF(tau_mem=8.0, tau_syn=0.0, v_th=1.0))
+    net.population("mixed", 4 * 3, sm.LIF(tau_mem=15.0, tau_syn=3.0, v_th=1.5))
+    net.connect("img", "fmap", sm.Conv2d((2, 6, 6), rng.normal(0.05, 0.3, (3, 2, 3, 3)),
+                                         padding=1), delay=2)
+    net.connect("fmap", "pooled", sm.SumPool2d((3, 6, 6), 2, weight=0.6))
+    net.connect("tokens", "mixed", sm.TokenLinear(4, rng.normal(0.1, 0.3, (5, 3))))
+    for name in ("fmap", "mixed"):  # driven by sources only: v comparable until own spikes move
+        net.record(name, "v")
+    return _record_all(net)
+
+
 CATALOGUE = {c.name: c for c in [
     Case("ff_chain_delays", ff_chain_delays, runs=(120, 80), input_rate=0.2),
     Case("recurrent_ei", recurrent_ei, runs=(300,)),
@@ -295,4 +366,8 @@ CATALOGUE = {c.name: c for c in [
     Case("multi_receptor", multi_receptor, runs=(200,), input_rate=0.15),
     Case("custom_rule", custom_rule, runs=(200,)),
     Case("rate_baseline", rate_baseline, runs=(150, 150)),
+    Case("alif_adaptation", alif_adaptation, runs=(250,), input_rate=0.25),
+    Case("alif_subtract_refractory", alif_subtract_refractory, runs=(200,), input_rate=0.2),
+    Case("coincidence", coincidence, runs=(200,), input_rate=0.35),
+    Case("tied_conv_tokens", tied_conv_tokens, runs=(180,), input_rate=0.25),
 ]}

@@ -1,7 +1,7 @@
 """Every catalogue network on every available target and variant, held to numpy.
 
 New targets join by being listed in spikemem.targets.TARGET_MODULES with a SPEC (its
-capabilities and variants); nothing here names a target except SLOW_VARIANTS.
+capabilities and variants); nothing here names a target (slow variants: harness.py).
 """
 import numpy as np
 import pytest
@@ -12,22 +12,22 @@ from spikemem.targets import spec
 
 from . import conftest
 from .catalogue import CATALOGUE
-from .harness import check_case, reference
-
-#: (target, variant label) pairs too slow for the default run: Brian2's cython mode compiles
-#: each new code object (seconds each, cached on disk), cpp_standalone a C++ project per run
-SLOW_VARIANTS = {("brian2", "cython"), ("brian2", "cpp_standalone")}
+from .harness import check_case, reference, variant_params
 
 
 def _params():
-    out = []
-    for target in sm.targets():
-        for variant in spec(target).variants:
-            marks = [pytest.mark.slow] if (target, variant.label) in SLOW_VARIANTS else []
-            for name in CATALOGUE:
-                out.append(pytest.param(name, target, variant, marks=marks,
-                                        id=f"{name}-{target}-{variant.label}"))
-    return out
+    return [pytest.param(name, *p.values, marks=p.marks, id=f"{name}-{p.id}")
+            for p in variant_params() for name in CATALOGUE]
+
+
+def test_parametrisation_covers_every_target_and_case():
+    """An empty registry or catalogue must fail, not give zero conformance tests."""
+    assert "numpy" in sm.targets() and len(CATALOGUE) >= 12
+    got = {(name, target, variant.label) for name, target, variant in
+           (p.values for p in _params())}
+    want = {(name, target, variant.label) for target in sm.targets()
+            for variant in spec(target).variants for name in CATALOGUE}
+    assert want and got == want
 
 
 @pytest.mark.parametrize("case_name,target,variant", _params())

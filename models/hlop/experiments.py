@@ -1,0 +1,82 @@
+"""HLOP experiments for `spikemem experiment NAME --target T --out DIR`: hlop-permuted and
+hlop-split (the continual-learning comparisons of spikemem.continual) and hlop-loihi-hebbian
+(the Hebbian subspace circuit alone, on numpy and a chip target)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from spikemem.files import write_json
+
+from .circuit import learn_subspace, principal_angles
+
+
+def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dict:
+    from spikemem.continual import load_config, run
+    cfg = load_config(config_name)
+    cfg.setdefault("evaluate", {})["targets"] = sorted({"numpy", target})
+    metrics = run(cfg, 1 if quick else 3, out_dir, quick=quick)
+    return {name: {k: m[k] for k in ("acc", "acc_std", "bwt", "bwt_std")}
+            for name, m in metrics.items()}
+
+
+def permuted_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
+    """Permuted digits, 10 tasks: HLOP vs fine-tuning vs EWC vs multitask (3 seeds)."""
+    return _continual("permuted_digits", Path(out_dir), target, quick)
+
+
+def split_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
+    """Split digits, 5 tasks of 2 classes: HLOP vs fine-tuning vs EWC vs multitask."""
+    return _continual("split_digits", Path(out_dir), target, quick)
+
+
+def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:
+    """The Hebbian phase alone, as HLOP runs it over two tasks: the subspace circuit learns
+    k neurons on synthetic data, they are frozen, and k2 new neurons learn what they leave;
+    on numpy and on `target` (default loihi2). Writes hebbian.json (the learned rows and
+    the angles) and returns the angles (degrees): of the first k rows to the SVD's top k,
+    of all k + k2 rows to the top k + k2, and of each target's subspace to numpy's."""
+    from spikemem.errors import UnsupportedFeatureError
+    from spikemem.targets import targets as available
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    n, k, k2 = (6, 2, 2) if quick else (8, 3, 2)
+    spread = np.array([3.0, 2.2, 1.5, 1.0, 0.25, 0.2] if quick else
+                      [3.0, 2.4, 1.8, 1.2, 0.8, 0.25, 0.2, 0.15])
+    basis = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    x = (rng.standard_normal((80 if quick else 150, n)) * spread) @ basis.T
+    top = np.linalg.svd(x, full_matrices=False)[2]
+    summary = {"n": n, "k": k, "k_added": k2, "samples": len(x)}
+    for tgt in sorted({"numpy", "loihi2" if target == "numpy" else target}):
+        if tgt not in available():
+            summary[tgt] = "target not installed"
+            continue
+        try:
+            h = learn_subspace(x, k, target=tgt)
+            frozen = np.linalg.qr(h.T)[0].T          # the first task's neurons, frozen
+            added = learn_subspace(x, k2, target=tgt, frozen=frozen)
+        except UnsupportedFeatureError as e:
+            summary[tgt] = f"unsupported: {e}"
+            continue
+        both = np.vstack([frozen, added])
+        summary[tgt] = {"principal_angles_deg": principal_angles(h, top[:k]).tolist(),
+                        "after_adding_deg": principal_angles(both, top[:k + k2]).tolist(),
+                        "h": h, "added": added}
+    if isinstance(summary.get("numpy"), dict):
+        ref = np.vstack([summary["numpy"]["h"], summary["numpy"]["added"]])
+        for tgt, r in summary.items():
+            if tgt != "numpy" and isinstance(r, dict):
+                r["vs_numpy_deg"] = principal_angles(np.vstack([r["h"], r["added"]]),
+                                                     ref).tolist()
+    write_json(out_dir / "hebbian.json", summary)
+    return {tgt: ({key: v for key, v in r.items() if key.endswith("_deg")}
+                  if isinstance(r, dict) else r) for tgt, r in summary.items()}
+
+
+EXPERIMENTS = {
+    "hlop-permuted": permuted_experiment,
+    "hlop-split": split_experiment,
+    "hlop-loihi-hebbian": hebbian_experiment,
+}

@@ -1,0 +1,184 @@
+"""Plastic projections in fixed point, for the SpiNNaker and Loihi emulators.
+
+Weights are signed integers in the chip's weight units (SpiNNaker: the receptor's ring-buffer
+units, 2**(shift - 15) model units, 16 bits; Loihi: the projection's 8-bit mantissas, each
+2**(exp + 6) / S model units), kept per trial. Traces are s16.15 and start at their init
+(rounded as jumps are; refused beyond the 32-bit range). Each step (docs/semantics.md, rules
+4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating);
+each term of dw multiplies its s16.15 factors (the coefficient, held with 12 more fraction
+bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
+rounded to weight units (SpiNNaker: to nearest; Loihi: stochastically, as its learning engine
+does, so that updates smaller than a mantissa step are not lost), added, and the weight
+clipped to the rule's bounds and the chip's range. Arriving spikes deliver the weights as they
+are at the start of the step.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+from ...errors import UnsupportedFeatureError
+from ..engine.rule_terms import PerSynapse, term_factors
+from .s1615 import ONE, fx_mul, mul_decay
+
+COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
+CONV_BITS = 16  # fraction bits of the weight-unit <-> s16.15 conversion factors
+ACCUM_MAX = 2 ** 31 - 1  # the largest s16.15 raw value (32-bit accum), just under 65536.0
+
+
+class FixedPlastic:
+    """One plastic projection. pre/post: slices of the spike vector; w0: initial weights in
+    weight units (n_synapses,); unit: model units per weight unit; w_range: (lo, hi) of the
+    chip's weight units."""
+
+    def __init__(self, proj, dt: float, pre: slice, post: slice, w0: np.ndarray, unit: float,
+                 w_range: tuple[int, int]):
+        i_pre, i_post, _, _ = proj.synapses()
+        self.proj, self.rule = proj, proj.plasticity
+        self.delay = proj.uniform_delay
+        self.pre_slice, self.post_slice = pre, post
+        self.i_pre, self.i_post = i_pre.astype(np.int64), i_post.astype(np.int64)
+        self.w0, self.unit = w0.astype(np.int64), unit
+        lo, hi = w_range
+        self.lo = lo if math.isinf(self.rule.w_min) else \
+            max(lo, math.ceil(self.rule.w_min / unit - 1e-9))
+        self.hi = hi if math.isinf(self.rule.w_max) else \
+            min(hi, math.floor(self.rule.w_max / unit + 1e-9))
+        self.to_raw = round(unit * ONE * 2 ** CONV_BITS)
+        self.from_raw = round(2 ** CONV_BITS / (unit * ONE))
+        self.decay = {t.name: (2 ** 32 if math.isinf(t.tau) else round(t.decay(dt) * 2 ** 32))
+                      for t in self.rule.traces}
+        self.jump = {t.name: round(t.jump * ONE) for t in self.rule.traces}
+        self.init = {t.name: _trace_init(proj.name, t) for t in self.rule.traces}
+        self.coef = [round(term.coef * ONE * 2 ** COEF_BITS) for term in self.rule.terms]
+        self.terms = term_factors(self.rule)
+        self.w = None
+        self.traces = None
+
+    def start(self, batch: int):
+        self.w = np.tile(self.w0, (batch, 1))
+        n = {"pre": self.proj.shape[0], "post": self.proj.shape[1]}
+        self.traces = {t.name: np.full((batch, n[t.side]), self.init[t.name], dtype=np.int64)
+                       for t in self.rule.traces}
+
+    def reset(self):
+        self.w = None
+        self.traces = None
+
+    def learn(self, pre_spikes: np.ndarray, post_spikes: np.ndarray):
+        """pre_spikes: (batch, n_pre) arriving now; post_spikes: (batch, n_post) of this step."""
+        spikes = {"pre": pre_spikes, "post": post_spikes}
+        for t in self.rule.traces:
+            x, s = self.traces[t.name], spikes[t.side]
+            x[:] = mul_decay(x, self.decay[t.name])
+            if t.saturate:
+                x[s] = self.jump[t.name]
+            else:
+                x += self.jump[t.name] * s
+        values = {"pre": pre_spikes.astype(np.int64) * ONE,
+                  "post": post_spikes.astype(np.int64) * ONE, **self.traces}
+        w_raw = _round_shift(self.w * self.to_raw, CONV_BITS)  # s16.15
+        factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
+        dw = None
+        for coef, (_, factors) in zip(self.coef, self.terms):
+            if factor.skips(factors):
+                continue
+            contrib = np.full(self.w.shape, coef, dtype=np.int64)
+            for f, side in factors:
+                contrib = fx_mul(contrib, factor(f, side))
+            dw = contrib if dw is None else dw + contrib
+        if dw is not None:
+            step = self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)
+            np.clip(self.w + step, self.lo, self.hi, out=self.w)
+
+    def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
+        """x / 2**bits rounded to nearest (weight units)."""
+        return _round_shift(x, bits)
+
+    def final_weights(self) -> np.ndarray:
+        """Model-unit weights: (batch, n_pre, n_post) dense or (batch, n_syn) sparse."""
+        w = self.w * self.unit
+        if self.proj.is_sparse:
+            return w
+        out = np.zeros((w.shape[0],) + self.proj.shape)
+        out[:, self.i_pre, self.i_post] = w
+        return out
+
+
+def _trace_init(projection: str, trace) -> int:
+    """The trace's init as an s16.15 raw value (rounded as jumps are); refused when the
+    32-bit accum cannot hold it (|init| >= 65536 trace units)."""
+    raw = round(trace.init * ONE)
+    if abs(raw) > ACCUM_MAX:
+        raise UnsupportedFeatureError(
+            f"projection {projection!r}: trace {trace.name!r} init={trace.init} is outside the "
+            f"s16.15 trace range, |init| < {(ACCUM_MAX + 1) // ONE}, of the fixed-point targets "
+            "(spinnaker, loihi2; feature 'trace_init'): scale the trace (init and jump) down and "
+            "its terms' coefficients up")
+    return raw
+
+
+def _round_shift(x: np.ndarray, bits: int) -> np.ndarray:
+    return np.right_shift(x + (1 << (bits - 1)), bits)
+
+
+class PlasticS1615(FixedPlastic):
+    """SpiNNaker: 16-bit weights; arriving spikes add their magnitude to the positive or
+    negative ring buffer of the receptor (ring columns column_pos/neg + post index)."""
+
+    def __init__(self, proj, dt, weights, pre, post, column_pos: int, column_neg: int,
+                 weight_max: int):
+        w0 = np.where(weights.negative, -weights.magnitude, weights.magnitude)
+        super().__init__(proj, dt, pre, post, w0, 2.0 ** (weights.shift - 15),
+                         (-weight_max, weight_max))
+        self.col_pos = column_pos + self.i_post
+        self.col_neg = column_neg + self.i_post
+
+    def deliver(self, pre_spikes: np.ndarray, ring_slot: np.ndarray):
+        """Add the weights of synapses whose pre spike (pre_spikes: (batch, n_pre), emitted
+        delay steps ago) arrives now into ring_slot (batch, C)."""
+        b_idx, syn = np.nonzero(pre_spikes[:, self.i_pre])
+        if syn.size == 0:
+            return
+        w = self.w[b_idx, syn]
+        pos = w > 0
+        np.add.at(ring_slot, (b_idx[pos], self.col_pos[syn[pos]]), w[pos])
+        np.add.at(ring_slot, (b_idx[~pos], self.col_neg[syn[~pos]]), -w[~pos])
+
+
+class LoihiPlastic(FixedPlastic):
+    """Loihi: 8-bit weight mantissas with the projection's exponent; the mantissas of
+    arriving spikes are summed per target, shifted by the exponent (a right shift floors) and
+    added at ring column `column` + post index, as the static Dense synapses do."""
+
+    def __init__(self, proj, dt, weights, scale: float, pre, post, column: int,
+                 w_range: tuple[int, int], act_shift: int, seed: int):
+        unit = 2.0 ** (weights.weight_exp + act_shift) / scale
+        super().__init__(proj, dt, pre, post, weights.weights, unit, w_range)
+        self.exp = weights.weight_exp
+        self.column = column
+        self.n_post = proj.shape[1]
+        self.seed = [int(seed), zlib.crc32(proj.name.encode())]
+        self.rngs = []
+
+    def start(self, batch: int):
+        super().start(batch)
+        self.rngs = [np.random.Generator(np.random.PCG64(self.seed + [b])) for b in range(batch)]
+
+    def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
+        """x / 2**bits rounded stochastically (unbiased: up with the probability of the
+        dropped fraction), with a generator per trial seeded by the compile seed, the
+        projection and the trial, so small updates are not lost to 8-bit weights."""
+        noise = np.stack([g.integers(0, 1 << bits, x.shape[1]) for g in self.rngs])
+        return np.right_shift(x + noise, bits)
+
+    def deliver(self, pre_spikes: np.ndarray, ring_slot: np.ndarray):
+        b_idx, syn = np.nonzero(pre_spikes[:, self.i_pre])
+        if syn.size == 0:
+            return
+        acc = np.zeros((ring_slot.shape[0], self.n_post), dtype=np.int64)
+        np.add.at(acc, (b_idx, self.i_post[syn]), self.w[b_idx, syn])
+        acc = np.left_shift(acc, self.exp) if self.exp >= 0 else np.right_shift(acc, -self.exp)
+        ring_slot[:, self.column:self.column + self.n_post] += acc
