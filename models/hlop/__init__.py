@@ -18,4 +18,5 @@ from .circuit import learn_subspace, principal_angles
 from .experiments import EXPERIMENTS, hebbian_experiment, permuted_experiment, split_experiment
 from .method import HLOPMethod
 
-__all__ = ["learn_subspace", "principal_angles", "HLOPMethod", "EXPERIMENTS"]
+__all__ = ["learn_subspace", "principal_angles", "HLOPMethod", "EXPERIMENTS",
+           "hebbian_experiment", "permuted_experiment", "split_experiment"]

@@ -2,6 +2,8 @@
 torch, fixed point), which keep traces per neuron and weights per synapse."""
 from __future__ import annotations
 
+import operator
+
 
 def term_factors(rule) -> list:
     """[(coef, [(factor, side)])] per term, side of each factor looked up once:
@@ -35,3 +37,20 @@ class PerSynapse:
             if not self.nonzero[f]:
                 return True
         return False
+
+
+def summed_terms(terms, factor: PerSynapse, start, mul=operator.mul):
+    """dw at the synapses: the sum of the rule's terms in order, each product evaluated left
+    to right from its coefficient, ((coef * f1) * f2) * ... (docs/semantics.md rule 5);
+    None when every term skips this step. terms: [(coef, [(factor, side)])] as term_factors
+    gives (a fixed-point target passes its integer coefficients); start(coef) is the
+    coefficient as an array of the weights' shape; mul multiplies two factors."""
+    dw = None
+    for coef, factors in terms:
+        if factor.skips(factors):
+            continue
+        contrib = start(coef)
+        for f, side in factors:
+            contrib = mul(contrib, factor(f, side))
+        dw = contrib if dw is None else dw + contrib
+    return dw

@@ -20,7 +20,7 @@ import zlib
 import numpy as np
 
 from ...errors import UnsupportedFeatureError
-from ..engine.rule_terms import PerSynapse, term_factors
+from ..engine.rule_terms import PerSynapse, summed_terms, term_factors
 from .s1615 import ONE, fx_mul, mul_decay
 
 COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
@@ -52,8 +52,9 @@ class FixedPlastic:
                       for t in self.rule.traces}
         self.jump = {t.name: round(t.jump * ONE) for t in self.rule.traces}
         self.init = {t.name: _trace_init(proj.name, t) for t in self.rule.traces}
-        self.coef = [round(term.coef * ONE * 2 ** COEF_BITS) for term in self.rule.terms]
-        self.terms = term_factors(self.rule)
+        # the coefficients as integers with COEF_BITS more fraction bits than s16.15
+        self.terms = [(round(coef * ONE * 2 ** COEF_BITS), factors)
+                      for coef, factors in term_factors(self.rule)]
         self.w = None
         self.traces = None
 
@@ -81,14 +82,8 @@ class FixedPlastic:
                   "post": post_spikes.astype(np.int64) * ONE, **self.traces}
         w_raw = _round_shift(self.w * self.to_raw, CONV_BITS)  # s16.15
         factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
-        dw = None
-        for coef, (_, factors) in zip(self.coef, self.terms):
-            if factor.skips(factors):
-                continue
-            contrib = np.full(self.w.shape, coef, dtype=np.int64)
-            for f, side in factors:
-                contrib = fx_mul(contrib, factor(f, side))
-            dw = contrib if dw is None else dw + contrib
+        dw = summed_terms(self.terms, factor,
+                          lambda coef: np.full(self.w.shape, coef, dtype=np.int64), fx_mul)
         if dw is not None:
             step = self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)
             np.clip(self.w + step, self.lo, self.hi, out=self.w)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ...model.neurons import ALIF, LIF
 from ..engine.loop import NeuronBlock
+from ..engine.threshold import spike
 from ..fixed.simulation import per_neuron
 
 UV_MAX = 2 ** 23
@@ -84,14 +85,9 @@ class LIFBlock(NeuronBlock):
         np.clip(v, -UV_MAX + 1, UV_MAX - 1, out=v)
         theta, removed = self.threshold()
         if self.any_refractory:
-            clamped = self.ref > 0
-            v[clamped] = 0
-            np.greater(v, theta, out=out)
-            out &= ~clamped
-            self.ref -= clamped
-            self.ref[out] = np.broadcast_to(self.refractory, out.shape)[out]
+            spike(v, theta, out, self.ref, self.refractory, 0)
         else:
-            np.greater(v, theta, out=out)
+            spike(v, theta, out)
         self.v = np.where(out, np.where(self.subtract, v - removed, 0), v)
         self.u = u
         self.after_spikes(out)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...model.neurons import ALIF, LIF
 from ..engine.loop import NeuronBlock
+from ..engine.threshold import spike
 
 
 class LIFBlock(NeuronBlock):
@@ -77,14 +78,9 @@ class LIFBlock(NeuronBlock):
         v += self.bias
         theta = self.threshold()
         if self.any_refractory:
-            clamped = self.ref > 0
-            np.copyto(v, self.v_reset, where=clamped)
-            np.greater(v, theta, out=out)
-            out &= ~clamped
-            self.ref -= clamped
-            np.copyto(self.ref, self.refractory, where=out)
+            spike(v, theta, out, self.ref, self.refractory, self.v_reset)
         else:
-            np.greater(v, theta, out=out)
+            spike(v, theta, out)
         if self.all_zero_reset:
             np.copyto(v, self.v_reset, where=out)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.rule_terms import PerSynapse, term_factors
+from ..engine.rule_terms import PerSynapse, summed_terms, term_factors
 
 
 class EventTable:
@@ -110,14 +110,7 @@ class PlasticProjection:
         values = {"pre": pre_spikes.astype(np.float64), "post": post_spikes.astype(np.float64),
                   **self.traces}
         factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
-        dw = None
-        for coef, factors in self.terms:
-            if factor.skips(factors):
-                continue
-            contrib = np.full_like(self.w, coef)
-            for f, side in factors:  # left to right, as written
-                contrib *= factor(f, side)
-            dw = contrib if dw is None else dw + contrib
+        dw = summed_terms(self.terms, factor, lambda coef: np.full_like(self.w, coef))
         if dw is not None:
             self.w += dw
         np.clip(self.w, self.rule.w_min, self.rule.w_max, out=self.w)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...model.neurons import ALIF, LIF
 from ..engine.loop import NeuronBlock
+from ..engine.threshold import spike
 from ..fixed.s1615 import fx_mul, mul_decay
 from ..fixed.simulation import per_neuron
 
@@ -76,14 +77,9 @@ class LIFBlock(NeuronBlock):
         v = self.sat(self.sat(mul_decay(self.v, self.beta) + total) + self.bias)
         theta = self.threshold()
         if self.any_refractory:
-            clamped = self.ref > 0
-            v = np.where(clamped, self.v_reset, v)
-            np.greater(v, theta, out=out)
-            out &= ~clamped
-            self.ref -= clamped
-            self.ref[out] = np.broadcast_to(self.refractory, out.shape)[out]
+            spike(v, theta, out, self.ref, self.refractory, self.v_reset)
         else:
-            np.greater(v, theta, out=out)
+            spike(v, theta, out)
         v = np.where(out & ~self.subtract, self.v_reset, v)
         self.v = np.where(out & self.subtract, self.sat(v - theta), v)
         self.i, self.total = i, total

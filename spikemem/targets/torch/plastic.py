@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..engine.layout import spike_slices
-from ..engine.rule_terms import PerSynapse, term_factors
+from ..engine.rule_terms import PerSynapse, summed_terms, term_factors
 from .delivery import EventTable
 
 
@@ -69,14 +69,7 @@ class PlasticProjection:
         dtype = self.w.dtype
         values = {"pre": pre_spikes.to(dtype), "post": post_spikes.to(dtype), **self.traces}
         factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
-        dw = None
-        for coef, factors in self.terms:
-            if factor.skips(factors):
-                continue
-            contrib = torch.full_like(self.w, coef)
-            for f, side in factors:  # left to right, as written
-                contrib = contrib * factor(f, side)
-            dw = contrib if dw is None else dw + contrib
+        dw = summed_terms(self.terms, factor, lambda coef: torch.full_like(self.w, coef))
         w = self.w if dw is None else self.w + dw
         self.w = torch.clamp(w, self.rule.w_min, self.rule.w_max)
 

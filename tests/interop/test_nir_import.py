@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import spikemem as sm
-from test_nir_export import rich_network
+from builders import rich_network
 
 nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
 h5py = pytest.importorskip("h5py", reason="needs h5py: pip install 'spikemem[nir]'")

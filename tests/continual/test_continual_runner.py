@@ -127,7 +127,7 @@ def test_shipped_configs_load_by_name(tmp_path):
     from pathlib import Path
 
     from spikemem.continual.config import load_config, shipped_configs
-    root = Path(__file__).resolve().parents[1] / "experiments"
+    root = Path(__file__).resolve().parents[2] / "experiments"
     shipped = shipped_configs()
     assert set(shipped) == {p.stem for p in root.glob("*.toml")}
     assert load_config("permuted_digits") == load_config(root / "permuted_digits.toml")

@@ -18,7 +18,7 @@ import pytest
 import spikemem as sm
 from spikemem import UnsupportedFeatureError
 from spikemem.targets import missing_features, spec
-from test_tied_weights import untied
+from builders import untied
 
 torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
 nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")

@@ -94,7 +94,7 @@ def test_docs_support_table_is_generated_from_the_specs():
     from pathlib import Path
 
     from spikemem.cli.cmd_targets import support_table
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "targets" / "index.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "targets" / "index.md").read_text()
     assert support_table() in doc, "regenerate: spikemem targets --markdown"
 
 

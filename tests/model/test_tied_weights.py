@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import spikemem as sm
+from builders import untied
 from spikemem.model import serial
 from spikemem.model.features import network_features
 from spikemem.model.tied import TiedWeights
@@ -20,18 +21,6 @@ CONV2D = [dict(stride=1, padding=0, dilation=1, groups=1),
           dict(stride=2, padding=1, dilation=1, groups=1),
           dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2), groups=2),
           dict(stride=1, padding="same", dilation=1, groups=4)]
-
-
-def untied(net):
-    """The same network with every tied projection replaced by its expanded CSR weights."""
-    header, arrays = net.to_arrays()
-    for k, p in enumerate(header["projections"]):
-        if p.pop("tied", None) is not None:
-            w = net.projections[p["name"]].weights
-            del arrays[f"proj{k}_params"]
-            arrays.update({f"proj{k}_data": w.data, f"proj{k}_indices": w.indices,
-                           f"proj{k}_indptr": w.indptr})
-    return sm.Network.from_arrays(header, arrays)
 
 
 # ---- the expansion ------------------------------------------------------------------------
