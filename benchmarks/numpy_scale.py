@@ -1,14 +1,20 @@
-"""Scale benchmark of the numpy target: 1 million LIF neurons, 100 million synapses.
+"""Scale benchmark of the numpy and numba targets: 1 million LIF neurons, 110 million
+synapses.
 
 A Poisson source (10,000 inputs at 20 Hz) drives a population of N LIF neurons, each with a
-fixed fan-in of 100 recurrent synapses (plus 10 from the input). Reports build time, compile
-time, peak memory (max RSS) and steps per second. Usage:
+fixed fan-in of 100 recurrent synapses (plus 10 from the input). Each target runs in its own
+process; reports build time, compile time, peak memory (max RSS of that process), steps per
+second (the run after a 2-step warm-up) and the numba/numpy ratios. Usage:
     python benchmarks/numpy_scale.py [--neurons 1000000] [--fan-in 100] [--steps 50]
+                                     [--targets numpy numba numba:1]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
 import time
 
 import spikemem as sm
@@ -30,27 +36,56 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def main(argv=None) -> dict:
+def measure(target: str, n: int, fan_in: int, steps: int) -> dict:
+    """One target's figures; "numba:T" is the numba target with threads=T."""
+    name, _, threads = target.partition(":")
+    t0 = time.perf_counter()
+    net = build(n, fan_in)
+    t1 = time.perf_counter()
+    sim = sm.compile(net, target=name, **({"threads": int(threads)} if threads else {}))
+    t2 = time.perf_counter()
+    sim.run(2)  # warm-up: a first call may load compiled code
+    t3 = time.perf_counter()
+    res = sim.run(steps)
+    t4 = time.perf_counter()
+    return {"target": target, "neurons": net.n_neurons, "synapses": net.n_synapses,
+            "build_s": round(t1 - t0, 1), "compile_s": round(t2 - t1, 1),
+            "first_run_s": round(t3 - t2, 2), "steps_per_s": round(steps / (t4 - t3), 2),
+            "mean_rate_hz": round(float(res.counts["neurons"].mean()) / steps * 1000, 2),
+            "peak_rss_gib": round(peak_rss_gib(), 2)}
+
+
+def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=1_000_000)
     ap.add_argument("--fan-in", type=int, default=100)
     ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--targets", nargs="+", default=["numpy", "numba"],
+                    help="numpy, numba, numba:T (numba with threads=T)")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    net = build(args.neurons, args.fan_in)
-    t1 = time.perf_counter()
-    sim = sm.compile(net, target="numpy")
-    t2 = time.perf_counter()
-    res = sim.run(args.steps)
-    t3 = time.perf_counter()
-    report = {"neurons": net.n_neurons, "synapses": net.n_synapses,
-              "build_s": round(t1 - t0, 1), "compile_s": round(t2 - t1, 1),
-              "steps_per_s": round(args.steps / (t3 - t2), 1),
-              "mean_rate_hz": round(float(res.counts["neurons"].mean()) / args.steps * 1000, 2),
-              "peak_rss_gib": round(peak_rss_gib(), 2)}
-    for k, v in report.items():
-        print(f"{k:14s} {v}")
-    return report
+    if args.one:
+        print(json.dumps(measure(args.one, args.neurons, args.fan_in, args.steps)))
+        return []
+    rows = []
+    for target in args.targets:  # each in its own process: its own peak memory
+        cmd = [sys.executable, __file__, "--one", target, "--neurons", str(args.neurons),
+               "--fan-in", str(args.fan_in), "--steps", str(args.steps)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"{rows[0]['neurons']:,} neurons, {rows[0]['synapses']:,} synapses, "
+          f"{args.steps} steps of 1 ms")
+    print("| target | build (s) | compile (s) | first run (s) | peak memory (GiB) | steps/s | "
+          "mean rate (Hz) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['target']} | {r['build_s']} | {r['compile_s']} | {r['first_run_s']} | "
+              f"{r['peak_rss_gib']} | {r['steps_per_s']} | {r['mean_rate_hz']} |")
+    ref = next((r for r in rows if r["target"] == "numpy"), None)
+    for fast in (r for r in rows if r["target"].startswith("numba") and ref is not None):
+        print(f"{fast['target']} / numpy: steps/s x{fast['steps_per_s'] / ref['steps_per_s']:.2f}"
+              f", peak memory x{fast['peak_rss_gib'] / ref['peak_rss_gib']:.2f}")
+    return rows
 
 
 if __name__ == "__main__":

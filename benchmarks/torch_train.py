@@ -5,9 +5,13 @@ and Norse, timed in one process, interleaved, so the ratios share the machine's 
     python benchmarks/torch_train.py --quick    # 200 / 200 / 10, batch 16, 50 steps
 
 Every implementation gets the same weights and input spikes (rate-coded, p per step) and a
-cross-entropy loss on output spike counts. spikemem's network uses tau_syn = 0 and a zero
-reset, so its neurons run through snnTorch's own Leaky class; its gains come from computing
-the input currents of each feed-forward layer for all steps in one sparse-aware product.
+cross-entropy loss on output spike counts. spikemem's network uses tau_syn = 0; with a zero
+reset its neurons compute snnTorch's Leaky update (and snnTorch's gradient). Its gains come
+from computing the input currents of each feed-forward layer for all steps in one
+sparse-aware product, and from running each feed-forward population's time loop as fused
+compiled chunks with a hand-written backward (spikemem/targets/torch/fused.py, with numba);
+"stepped" is the same module with the per-step kernels (torch operations recorded by
+autograd every step), as spikemem trained before the fused loops.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ BETA = 0.95
 DT_NORSE = 1e-3
 
 
-def build_spikemem(w1, w2, reset):
+def build_spikemem(w1, w2, reset, fused=True):
     tau = -1.0 / math.log(BETA)  # ms, with dt = 1 ms: beta = 0.95
     net = sm.Network(dt=1.0)
     net.source("in", w1.shape[0])
@@ -38,6 +42,8 @@ def build_spikemem(w1, w2, reset):
     net.record("out", "counts")
     net.record("hid", "counts")
     mod = sm.torch.module(net, dtype=torch.float32)
+    if not fused:
+        mod.fusable = [False] * len(mod.fusable)
 
     def step(x, y):
         out = mod(x)
@@ -125,8 +131,10 @@ def main(argv=None):
     x = torch.as_tensor(rng.random((batch, steps, n_in)) < args.rate)
     y = torch.as_tensor(rng.integers(0, n_out, batch))
     impls = {
-        "spikemem (zero reset: snnTorch Leaky + batched input)": build_spikemem(w1, w2, "zero"),
-        "spikemem (subtract reset: own kernel)": build_spikemem(w1, w2, "subtract"),
+        "spikemem (zero reset: snnTorch's Leaky update, fused)": build_spikemem(w1, w2, "zero"),
+        "spikemem (subtract reset: own kernel, fused)": build_spikemem(w1, w2, "subtract"),
+        "spikemem stepped (zero reset: snnTorch's Leaky class per step)":
+            build_spikemem(w1, w2, "zero", fused=False),
         "snnTorch (zero reset, reset_delay=False)": build_snntorch(w1, w2, False),
         "snnTorch (defaults: subtract, reset_delay=True)": build_snntorch(w1, w2, True),
     }

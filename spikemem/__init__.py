@@ -11,7 +11,7 @@ from .model import (ALIF, IF, LIF, AllToAll, AvgPool2d, Conv1d, Conv2d, FixedFan
                     FixedProbability, Network, NeuronModel, Normal, OneToOne, PlasticityRule,
                     SumPool2d, Term, TokenLinear, Trace, Uniform, anti_hebbian, oja, pair_stdp)
 from .model.io import load
-from .targets import Result, compile
+from .targets import Result, RunWarning, compile
 
 __version__ = "0.1.0"
 
@@ -32,8 +32,9 @@ def __getattr__(name):
     raise AttributeError(f"module 'spikemem' has no attribute {name!r}")
 
 
-__all__ = ["ALIF", "IF", "LIF", "NeuronModel", "AllToAll", "FixedFanIn", "FixedProbability", "Network", "Normal",
-           "OneToOne", "PlasticityRule", "Term", "Trace", "Uniform", "anti_hebbian", "oja",
-           "pair_stdp", "load", "Result", "compile", "targets", "export", "ModelError",
-           "ModelFileError", "MappingError", "UnsupportedFeatureError", "__version__",
-           "AvgPool2d", "Conv1d", "Conv2d", "SumPool2d", "TokenLinear"]
+__all__ = ["ALIF", "IF", "LIF", "NeuronModel", "AllToAll", "FixedFanIn", "FixedProbability",
+           "Network", "Normal", "OneToOne", "PlasticityRule", "Term", "Trace", "Uniform",
+           "anti_hebbian", "oja", "pair_stdp", "load", "Result", "RunWarning", "compile",
+           "targets", "export", "ModelError", "ModelFileError", "MappingError",
+           "UnsupportedFeatureError", "__version__", "AvgPool2d", "Conv1d", "Conv2d",
+           "SumPool2d", "TokenLinear"]

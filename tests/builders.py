@@ -44,3 +44,17 @@ def untied(net):
             arrays.update({f"proj{k}_data": w.data, f"proj{k}_indices": w.indices,
                            f"proj{k}_indptr": w.indptr})
     return sm.Network.from_arrays(header, arrays)
+
+
+def run_nirtorch(module, x):
+    """Step a module that snnTorch or Norse built from a NIR graph (through nirtorch) over
+    spikes x (steps, ...), batch 1; its returned spikes (steps, n_out), flattened."""
+    import torch
+
+    state, out = None, []
+    with torch.no_grad():
+        for t in range(len(x)):
+            inp = torch.tensor(x[t:t + 1], dtype=torch.float32)
+            o, state = module(inp) if state is None else module(inp, state)
+            out.append(o.numpy().ravel() > 0)
+    return np.array(out)

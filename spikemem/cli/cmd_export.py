@@ -25,6 +25,9 @@ def add_parser(sub):
                         "snnTorch reads with 1e-4)")
     p.add_argument("--lossy", action="store_true",
                    help="drop what NIR cannot express (listed) instead of refusing")
+    p.add_argument("--outputs", default=None,
+                   help="comma-separated populations/sources the graph returns, in order "
+                        "(default: those with spike or count probes)")
     p.set_defaults(func=main)
 
 
@@ -41,7 +44,9 @@ def main(args) -> int:
     net = load_model(args.model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the losses are printed below
-        graph = export_nir(net, lossy=args.lossy, dt=args.dt)
+        outputs = None if args.outputs is None else [x.strip() for x in args.outputs.split(",")
+                                                      if x.strip()]
+        graph = export_nir(net, lossy=args.lossy, dt=args.dt, outputs=outputs)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ModelError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
@@ -49,6 +54,8 @@ def main(args) -> int:
         nir.write(tmp, graph)
     print(f"wrote {out}: {len(graph.nodes)} NIR nodes, {len(graph.edges)} edges, "
           f"dt = {graph.metadata['dt']} s")
+    if "leaves" in graph.metadata:
+        print(f"note: {graph.metadata['leaves']}")
     if "dropped" in graph.metadata:
         print("dropped (NIR cannot express them):")
         for item in graph.metadata["dropped"].split("; "):

@@ -4,6 +4,9 @@ multitask), checkpointed and resumable runs, JSON results and plots.
 
     from spikemem.continual import run, load_config
     metrics = run(load_config("experiments/permuted_digits.toml"), seeds=3, out="out")
+
+Each method x seed is a trial of spikemem.sweep: run(..., executor="local", workers=4) runs
+them in a process pool, executor="ray" on a Ray cluster (default: one after the other here).
 """
 from .config import load_config, resolve
 from .data import Task, make_tasks

@@ -8,6 +8,8 @@ It is written to a temporary file in the same folder, flushed, then renamed over
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +31,31 @@ def save(path, *, model: dict, method: dict, matrix, done: int, baseline, config
         os.fsync(f.fileno())
 
 
+#: the arrays every checkpoint holds besides model/ and method/ state
+REQUIRED = ("matrix", "done", "baseline", "config")
+
+
 def load(path) -> dict:
-    """{'model': {...}, 'method': {...}, 'matrix', 'done', 'baseline', 'config'}."""
+    """{'model': {...}, 'method': {...}, 'matrix', 'done', 'baseline', 'config'}. A file that
+    is truncated, partial or not a checkpoint raises ModelFileError naming it: delete it and
+    that method and seed restart from their first task."""
+    damaged = (f"checkpoint {str(path)!r} is damaged or incomplete (%s): delete it, and this "
+               "method and seed restart from their first task")
     try:
         with np.load(path, allow_pickle=False) as z:
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            missing = [k for k in REQUIRED if k not in z.files]
+            if missing:
+                raise KeyError(f"no {missing}")
             d = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
-        raise ModelFileError(f"checkpoint {path} cannot be read: {e}") from None
+        done, matrix = int(d["done"]), np.asarray(d["matrix"], dtype=np.float64)
+        config = str(d["config"])
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile,
+            zlib.error) as e:
+        raise ModelFileError(damaged % f"{type(e).__name__}: {e}") from None
+    if matrix.ndim != 2 or not 0 <= done <= len(matrix):
+        raise ModelFileError(damaged % f"{done} tasks done of a {matrix.shape} matrix")
     return {"model": {k[6:]: v for k, v in d.items() if k.startswith("model/")},
             "method": {k[7:]: v for k, v in d.items() if k.startswith("method/")},
-            "matrix": d["matrix"], "done": int(d["done"]), "baseline": d["baseline"],
-            "config": str(d["config"])}
+            "matrix": matrix, "done": done, "baseline": d["baseline"], "config": config}

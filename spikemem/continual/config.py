@@ -10,14 +10,20 @@
                network on these spikemem targets; samples = test samples per task for that
     [methods.<name>]  keyword options of each method (see spikemem.continual.methods)
     [quick]    the same tables again, overriding the above under --quick
+
+resolve() checks every table before any work: unknown keys are refused naming the nearest
+known one, and every value is checked for its type and range (CHECKS).
 """
 from __future__ import annotations
 
 import copy
+import difflib
 import json
+import math
 from pathlib import Path
 
 from ..errors import ModelError
+from .data import SEQUENCES
 
 SECTIONS = ("tasks", "network", "train", "evaluate", "methods", "quick")
 DEFAULTS = {
@@ -60,6 +66,119 @@ def load_config(path) -> dict:
     return cfg
 
 
+def _int(low: int):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            return f"an integer >= {low}"
+    return check
+
+
+def _real(low: float, high: float = math.inf, *, open_low=False, open_high=False):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or v < low or v > high or (open_low and v == low) or (open_high and v == high):
+            lo, hi = "(" if open_low else "[", ")" if open_high or math.isinf(high) else "]"
+            return f"a number in {lo}{low:g}, {high:g}{hi}"
+    return check
+
+
+def _choice(*options):
+    def check(v):
+        if v not in options:
+            return f"one of {list(options)}"
+    return check
+
+
+def _bool(v):
+    if not isinstance(v, bool):
+        return "true or false"
+
+
+def _text(v):
+    if not isinstance(v, str):
+        return "a text (a folder path)"
+
+
+def _sizes(v):
+    if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int) or x < 1
+                                      for x in v):
+        return "a list of integers >= 1 (neurons per hidden layer)"
+
+
+def _targets(v):
+    from ..targets import TARGET_MODULES
+    if v == "all":
+        return None
+    if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+        return f'"all" or a list of target names from {sorted(TARGET_MODULES)}'
+    unknown = [t for t in v if t not in TARGET_MODULES]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], list(TARGET_MODULES), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        return (f"target names from {sorted(TARGET_MODULES)}; {unknown[0]!r} is not a spikemem "
+                f"target{hint}")
+
+
+#: section -> key -> check(value) returning None (valid) or what the value must be
+CHECKS = {
+    "tasks": {"dataset": _choice("digits", "mnist"),
+              "sequence": _choice(*SEQUENCES),
+              "n_tasks": _int(1), "data_dir": _text, "limit_train": _int(1),
+              "limit_test": _int(1), "canvas": _int(1)},
+    "network": {"hidden": _sizes, "steps": _int(1), "tau_mem": _real(0, open_low=True),
+                "init_gain": _real(0, open_low=True)},
+    "train": {"epochs": _int(1), "lr": _real(0, open_low=True),
+              "momentum": _real(0, 1, open_high=True), "batch": _int(1), "online": _bool},
+    "evaluate": {"targets": _targets, "samples": _int(1)},
+}
+
+
+def _unknown(key, known, where: str) -> ModelError:
+    near = difflib.get_close_matches(str(key), list(known), n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return ModelError(f"config {where}: unknown key {key!r}{hint}; known keys: {sorted(known)}")
+
+
+def _table(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ModelError(f"config {where} must be a table, got {value!r}")
+    return value
+
+
+def check_keys(cfg: dict, prefix: str = "") -> None:
+    """Every section and key of a raw config (and of its [quick] tables: prefix "quick.") is
+    known. The options of each [methods.<name>] table are the method's own keyword
+    arguments, checked when the method is built (spikemem.continual.methods.build_method)."""
+    allowed = tuple(s for s in SECTIONS if not (prefix and s == "quick"))
+    where = f"[{prefix[:-1]}] " if prefix else ""
+    unknown = [s for s in _table(cfg, where.strip() or "file") if s not in allowed]
+    if unknown:
+        near = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ModelError(f"config {where}has unknown sections {sorted(map(str, unknown))}{hint};"
+                         f" use {list(allowed)}")
+    for section, table in cfg.items():
+        here = f"[{prefix}{section}]"
+        if section == "quick":
+            check_keys(table, "quick.")
+        elif section == "methods":
+            for name, options in _table(table, here).items():
+                _table(options, f"[{prefix}methods.{name}]")
+        else:
+            for key in _table(table, here):
+                if key not in CHECKS[section]:
+                    raise _unknown(key, CHECKS[section], here)
+
+
+def check_values(cfg: dict) -> None:
+    """Every value of a resolved config has its type and range (CHECKS)."""
+    for section, checks in CHECKS.items():
+        for key, value in cfg[section].items():
+            need = checks[key](value)
+            if need is not None:
+                raise ModelError(f"config [{section}] {key} = {value!r}: must be {need}")
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
@@ -69,10 +188,10 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def resolve(cfg: dict, quick: bool = False) -> dict:
-    """Defaults, then the config, then (quick) its [quick] tables; checks section names."""
-    unknown = set(cfg) - set(SECTIONS)
-    if unknown:
-        raise ModelError(f"config has unknown sections {sorted(unknown)}; use {list(SECTIONS)}")
+    """Defaults, then the config, then (quick) its [quick] tables; every key and value is
+    checked first (check_keys, check_values): a ModelError names the table, the key and the
+    fix."""
+    check_keys(cfg)
     methods = cfg.get("methods")
     base = {k: v for k, v in DEFAULTS.items() if k != "methods"}
     out = _merge(base, {k: v for k, v in cfg.items() if k != "quick"})
@@ -82,6 +201,7 @@ def resolve(cfg: dict, quick: bool = False) -> dict:
         out = _merge(out, cfg.get("quick", {}))
     if not out["methods"]:
         raise ModelError("config lists no methods: add [methods.finetune] etc.")
+    check_values(out)
     return out
 
 

@@ -1,12 +1,15 @@
-"""Run a continual-learning experiment: every method x seed over the task sequence.
+"""Run a continual-learning experiment: every method x seed over the task sequence, each
+one a trial of spikemem.sweep (so they run in this process, in a local process pool or on a
+Ray cluster, and resume the same way as any sweep).
 
-After each task the accuracy row R[i, :] is measured on every task's test set and a
-checkpoint is written atomically; a rerun with the same config and output folder resumes
-from the last finished task and gives the same matrix as an uninterrupted run (all
-randomness is drawn from generators seeded by (seed, task)). Results: `metrics.json`
-(per method: acc, bwt, fwt as fractions, mean and std over seeds, the mean matrix, and the
-final network's accuracy on spikemem targets), `results.md` (the same as a table),
-`run.json` (config, seeds) and plots.
+Within a trial, after each task the accuracy row R[i, :] is measured on every task's test
+set and a checkpoint is written atomically into the trial's folder; a rerun with the same
+config and output folder skips finished trials, resumes the others from their last
+finished task and gives the same matrix as an uninterrupted run (all randomness is drawn
+from generators seeded by (seed, task)). Results: `metrics.json` (per method: acc, bwt, fwt
+as fractions, mean and std over seeds, the mean matrix, and the final network's accuracy on
+spikemem targets), `results.md` (the same as a table), `run.json` (config, seeds), plots,
+and the sweep's own `sweep.json` and `trials/` (read by `spikemem results`).
 """
 from __future__ import annotations
 
@@ -17,10 +20,10 @@ import numpy as np
 from ..errors import ModelError, UnsupportedFeatureError
 from ..files import write_atomic, write_json
 from . import checkpoint
-from .config import fingerprint, resolve
+from .config import fingerprint, load_config, resolve
 from .data import SCENARIOS, make_tasks
 from .methods import TrainConfig, build_method
-from .metrics import accuracy, markdown_table, summarize
+from .metrics import acc, accuracy, bwt, fwt, markdown_table, summarize
 from .snn import SpikingMLP, _torch, evaluate_on_target
 
 
@@ -48,7 +51,7 @@ def _row(model, tasks, scenario) -> np.ndarray:
 
 
 def run_one(cfg: dict, method_name: str, seed: int, ckpt: Path, tasks=None,
-            stop_after: int | None = None, progress=None) -> dict:
+            stop_after: int | None = None) -> dict:
     """Train one method with one seed over all tasks (resuming from `ckpt` if it exists).
 
     Returns {'matrix': (T, T), 'baseline': (T,), 'model': SpikingMLP}.
@@ -79,8 +82,6 @@ def run_one(cfg: dict, method_name: str, seed: int, ckpt: Path, tasks=None,
         matrix[i] = _row(model, tasks, scenario)
         checkpoint.save(ckpt, model=model.state_dict(), method=method.state_dict(),
                         matrix=matrix, done=i + 1, baseline=baseline, config=text)
-        if progress is not None:
-            progress.update(1)
         if stop_after is not None and i == stop_after:
             raise Interrupted(f"stopped after task {i}")
     return {"matrix": matrix, "baseline": baseline, "model": model}
@@ -113,37 +114,68 @@ def target_accuracy(cfg: dict, model, tasks) -> dict:
     return out
 
 
-def run(config: dict, seeds, out, quick: bool = False, progress: bool = True) -> dict:
+def trial(out_dir: Path, *, config, method: str, seed: int = 0, quick: bool = False,
+          evaluate_targets: bool = True) -> dict:
+    """One method with one seed over the task sequence (resuming from out_dir/checkpoint.npz):
+    config is a config dict, TOML path or shipped config name (resolved with `quick`).
+    Returns acc, bwt, fwt, the accuracy matrix R (T, T), the untrained baseline (T,) and,
+    with evaluate_targets, the final network's accuracy on spikemem targets."""
+    cfg = resolve(load_config(config) if isinstance(config, str) else config, quick)
+    if method not in cfg["methods"]:
+        raise ModelError(f"method {method!r} is not in the config's methods "
+                         f"{list(cfg['methods'])}")
+    tasks = build_tasks(cfg, seed)
+    r = run_one(cfg, method, seed, Path(out_dir) / "checkpoint.npz", tasks)
+    matrix, baseline = r["matrix"], r["baseline"]
+    return {"acc": acc(matrix), "bwt": bwt(matrix), "fwt": fwt(matrix, baseline),
+            "targets": target_accuracy(cfg, r["model"], tasks) if evaluate_targets else {},
+            "matrix": matrix, "baseline": baseline}
+
+
+EXPERIMENTS = {"continual": trial}
+
+
+def plan(cfg: dict, seeds: list[int]):
+    """The trials of a resolved config: every method x seed (the first seed also runs the
+    trained networks on the configured targets), as a spikemem.sweep.Sweep."""
+    from ..sweep import Sweep, Trial
+    trials = [Trial("continual", {"config": {**cfg, "methods": {name: options}},
+                                  "method": name, "evaluate_targets": seed == seeds[0]}, seed)
+              for seed in seeds for name, options in cfg["methods"].items()]
+    t = cfg["tasks"]
+    return Sweep("continual", tuple(trials), swept=("method",), seeds=tuple(seeds),
+                 metrics=("acc", "bwt", "fwt"),
+                 description=f"continual learning: {t['n_tasks']} {t['sequence']} "
+                             f"{t['dataset']} tasks")
+
+
+def run(config: dict, seeds, out, quick: bool = False, progress: bool = True,
+        executor: str = "serial", workers: int | None = None,
+        address: str | None = None) -> dict:
     """Run every method for every seed; writes out/metrics.json, out/run.json, plots.
 
     config: a raw config dict (see config.py); seeds: an int N (seeds 0..N-1) or a list.
+    executor, workers, address: where the method x seed trials run (spikemem.sweep;
+    default: one after the other in this process).
     """
-    from tqdm import tqdm
-
+    from ..sweep import run_trials
     from .plots import plot_all
     cfg = resolve(config, quick)
     seeds = list(range(int(seeds))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
     if not seeds:
         raise ModelError("need at least one seed")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    n_tasks = cfg["tasks"]["n_tasks"]
-    bar = tqdm(total=len(cfg["methods"]) * len(seeds) * n_tasks, desc="continual",
-               unit="task", disable=not progress)
-    results = {}
-    for seed in seeds:
-        tasks = build_tasks(cfg, seed)
-        for name in cfg["methods"]:
-            bar.set_postfix_str(f"{name} seed {seed}")
-            done = checkpoint_path(out, name, seed)
-            before = checkpoint.load(done)["done"] if done.exists() else 0
-            bar.update(before)
-            r = run_one(cfg, name, seed, done, tasks, progress=bar)
-            r["targets"] = target_accuracy(cfg, r["model"], tasks) if seed == seeds[0] else {}
-            results.setdefault(name, []).append(r)
-    bar.close()
+    records = run_trials(plan(cfg, seeds), out, executor=executor, workers=workers,
+                         address=address, progress=progress)
+    failed = [r for r in records if r["status"] != "ok"]
+    if failed:
+        r = failed[0]
+        raise ModelError(f"{len(failed)} of {len(records)} trials failed, e.g. method "
+                         f"{r['params']['method']!r} seed {r['seed']}: {r['error']} (traceback "
+                         f"in {out}/trials/{r['key']}/result.json; a rerun retries them)")
     metrics = {}
-    for name, runs in results.items():
+    for name in cfg["methods"]:
+        runs = [r["metrics"] for r in records if r["params"]["method"] == name]
         m = summarize([r["matrix"] for r in runs], [r["baseline"] for r in runs])
         m["targets"] = runs[0]["targets"]
         metrics[name] = m
@@ -152,7 +184,3 @@ def run(config: dict, seeds, out, quick: bool = False, progress: bool = True) ->
     write_atomic(out / "results.md", markdown_table(metrics).encode())
     plot_all(metrics, out / "plots")
     return metrics
-
-
-def checkpoint_path(out: Path, method: str, seed: int) -> Path:
-    return Path(out) / "checkpoints" / f"{method.replace(':', '_')}-seed{seed}.npz"

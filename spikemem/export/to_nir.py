@@ -21,8 +21,15 @@ nodes. TokenLinear projections are written expanded (NIR has no per-token linear
 NIR_FEATURES is what the export writes; a network using anything else (sm.ALIF) is refused
 with UnsupportedFeatureError naming the feature. What NIR expresses only as spikemem metadata
 (refractory periods, subtract reset, initial potentials, plasticity, generated sources, v/i
-probes, bias on IF neurons) is refused with a ModelError, or with lossy=True dropped and
-listed in graph.metadata["dropped"] and a warning. See docs/interop/nir.md.
+probes and probes of nodes that are not outputs, bias on IF neurons) is refused with a
+ModelError, or with lossy=True dropped and listed in graph.metadata["dropped"] and a
+warning. See docs/interop/nir.md.
+
+Outputs: the graph has one NIR Output node, `@output` (nirtorch, which snnTorch reads
+through, loops forever on a graph with two). It reads the one output population or source
+directly; several are concatenated in the order given, each through a 0/1 selection Linear
+`@concat@name` into a Flatten node `@concat` that sums them (readers sum a node's inputs).
+Its metadata `probes` lists the spikemem probes it carries.
 """
 from __future__ import annotations
 
@@ -44,10 +51,19 @@ NIR_FEATURES = frozenset({
     "reset_subtract", "refractory", "bias", "v_init", "delay_1", "delays",
     "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
     "spike_times_source", "plasticity", "trace_init", "record_v", "record_i"})
+#: the most neurons several outputs may have in all: concatenating them costs a dense
+#: (total, n) selection matrix per output, total ** 2 weights in all
+MAX_CONCATENATED = 2048
+#: the variables an Output node carries
+OUTPUT_VARIABLES = ("spikes", "counts")
 
 
-def export_nir(net, lossy: bool = False, dt: float | None = None):
+def export_nir(net, lossy: bool = False, dt: float | None = None, outputs=None):
     """The network as a nir.NIRGraph.
+
+    outputs: names of the populations and sources whose spikes the graph returns, in order
+        (one NIR Output node; several are concatenated); default: the targets of the spike
+        and count probes, in probe order.
 
     dt: the step (seconds) of the reader the time constants are written for; default
         net.dt / 1000. snnTorch reads with dt = 1e-4 whatever the graph says, Norse with the
@@ -84,15 +100,7 @@ def export_nir(net, lossy: bool = False, dt: float | None = None):
     for proj in net.projections.values():
         _projection(nir, proj, dt_s, nodes, edges, entry[(proj.post, proj.receptor)], losses,
                     shape)
-    for probe in net.probes:
-        if probe.variable not in ("spikes", "counts"):
-            losses.append(f"probe {probe.variable!r} of {probe.target!r} (a NIR Output carries "
-                          "spikes)")
-            continue
-        name = f"{probe.target}{SEP}{probe.variable}"
-        nodes[name] = nir.Output(output_type=np.array(shape[probe.target]),
-                                 metadata={"variable": probe.variable})
-        edges.append((probe.target, name))
+    _outputs(nir, net, _output_names(net, outputs), shape, nodes, edges, losses)
 
     if losses and not lossy:
         raise ModelError("NIR cannot express: " + "; ".join(losses) +
@@ -106,9 +114,96 @@ def export_nir(net, lossy: bool = False, dt: float | None = None):
         metadata["dropped"] = "; ".join(losses)
         warnings.warn("export_nir(lossy=True) dropped: " + metadata["dropped"], UserWarning,
                       stacklevel=2)
+    leaves = _leaves(nodes, edges)
+    if leaves:
+        metadata["leaves"] = (f"{', '.join(leaves)} feed no output: nir.read adds an Output "
+                              "node for each, and snnTorch cannot import a graph with several "
+                              "Outputs; add them to outputs=[...] for snnTorch")
+        warnings.warn("export_nir: " + metadata["leaves"], UserWarning, stacklevel=2)
     graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata, type_check=False)
     graph.check_types()
     return graph
+
+
+def _leaves(nodes: dict, edges: list) -> list:
+    """Names of the nodes other than the Output that feed nothing (when there is an
+    Output: without one, the reader makes every leaf an output)."""
+    if not any(type(v).__name__ == "Output" for v in nodes.values()):
+        return []
+    feeding = {a for a, _ in edges}
+    return [k for k, v in nodes.items() if k not in feeding and type(v).__name__ != "Output"]
+
+
+def _output_names(net, outputs) -> list:
+    """The names the Output node reads: `outputs` checked, or the probed spikes/counts."""
+    if outputs is None:
+        names = [p.target for p in net.probes if p.variable in OUTPUT_VARIABLES]
+        return list(dict.fromkeys(names))
+    if isinstance(outputs, str) or not all(isinstance(o, str) for o in outputs):
+        raise ModelError(f"export_nir: outputs={outputs!r} must be a list of population or "
+                         "source names")
+    known = [*net.populations, *net.sources]
+    for name in outputs:
+        if name not in known:
+            raise ModelError(f"export_nir: output {name!r} is no population or source of the "
+                             f"network; use some of {known}")
+    if len(set(outputs)) != len(outputs):
+        raise ModelError(f"export_nir: outputs={list(outputs)} names a node twice: name each "
+                         "once")
+    return list(outputs)
+
+
+def _outputs(nir, net, names, shape, nodes, edges, losses):
+    """The one Output node `@output` reading `names` (concatenated if several); probes of
+    other nodes, and of variables an Output cannot carry, are listed in `losses`."""
+    carried = []
+    for probe in net.probes:
+        if probe.variable not in OUTPUT_VARIABLES:
+            losses.append(f"probe {probe.variable!r} of {probe.target!r} (a NIR Output carries "
+                          "spikes)")
+        elif probe.target not in names:
+            losses.append(f"probe {probe.variable!r} of {probe.target!r} (not among outputs="
+                          f"{names}: add it)")
+        else:
+            carried.append([probe.target, probe.variable])
+    carried += [[name, "spikes"] for name in names if name not in {t for t, _ in carried}]
+    if not names:
+        return
+    sizes = [int(np.prod(shape[name])) for name in names]
+    total = sum(sizes)
+    if len(names) == 1:
+        last, out_shape = names[0], shape[names[0]]
+    else:
+        if total > MAX_CONCATENATED:
+            raise ModelError(f"export_nir: outputs {names} have {total} neurons in all; "
+                             f"concatenating them into NIR's one Output needs {total}**2 "
+                             f"selection weights (at most {MAX_CONCATENATED} neurons): pass "
+                             "outputs=[...] with fewer or smaller populations")
+        last, out_shape = f"{SEP}concat", (total,)
+        nodes[last] = nir.Flatten(input_type={"input": np.array([total])}, start_dim=-1,
+                                  end_dim=-1)
+        start = 0
+        for name, n in zip(names, sizes):
+            select = np.zeros((total, n), dtype=np.float32)
+            select[start + np.arange(n), np.arange(n)] = 1.0
+            start += n
+            src = name
+            if len(shape[name]) > 1:  # a shaped node: read it flat
+                src = _flat(nir, name, shape, nodes, edges)
+            nodes[f"{last}{SEP}{name}"] = nir.Linear(weight=select)
+            edges += [(src, f"{last}{SEP}{name}"), (f"{last}{SEP}{name}", last)]
+    nodes[f"{SEP}output"] = nir.Output(output_type=np.array(out_shape),
+                                       metadata={"probes": json.dumps(carried)})
+    edges.append((last, f"{SEP}output"))
+
+
+def _flat(nir, name, shape, nodes, edges) -> str:
+    """The Flatten node `name@flat` reading shaped node `name` as a vector (added once)."""
+    flat = f"{name}{SEP}flat"
+    if flat not in nodes:
+        nodes[flat] = nir.Flatten(input_type={"input": np.array(shape[name])}, start_dim=0)
+        edges.append((name, flat))
+    return flat
 
 
 def _full(value, shape) -> np.ndarray:
@@ -225,11 +320,7 @@ def _projection(nir, proj, dt_s, nodes, edges, target, losses, shape):
         chains = [(proj.uniform_delay, _window_chain(nir, proj.tied, meta, out_shape))]
     else:
         if len(shape[proj.pre]) > 1:  # a shaped pre node: flatten it for Linear nodes
-            start = f"{proj.pre}{SEP}flat"
-            if start not in nodes:
-                nodes[start] = nir.Flatten(input_type={"input": np.array(shape[proj.pre])},
-                                           start_dim=0)
-                edges.append((proj.pre, start))
+            start = _flat(nir, proj.pre, shape, nodes, edges)
         chains = _linear_chains(nir, proj, meta)
     for delay, chain in chains:
         last = start

@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import MappingError, ModelError
+from ..model.sizes import SYNAPSE_BYTES, check_fits
 from .chips import Chip, load_chip
 from .quantize import loihi_plan, spinnaker_plan
+
+#: bytes per neuron of the mapper's arrays (core index, in-degree, bits, quantised values)
+MAPPING_BYTES_PER_NEURON = 64
 
 
 @dataclass
@@ -59,6 +63,11 @@ class Mapping:
     def cores_used(self) -> int:
         return len(self.cores)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the chip's integers lose beyond the stated fractions (quantize.py)."""
+        return list(self.plan.warnings)
+
     def to_dict(self) -> dict:
         c = self.chip
         return {
@@ -77,6 +86,7 @@ class Mapping:
                             for name, cores in self.core_of.items()},
             "cores": [k.to_dict() for k in self.cores],
             "projections": self.projections,
+            "warnings": self.warnings,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -102,6 +112,9 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     if not isinstance(net, Network):
         raise ModelError(f"map() needs a spikemem Network, got {type(net).__name__}")
     chip = load_chip(chip)
+    check_fits(MAPPING_BYTES_PER_NEURON * net.n_neurons + SYNAPSE_BYTES * net.n_synapses,
+               f"mapping this network ({net.n_neurons} neurons, {net.n_synapses} synapses)",
+               "shrink the populations or use fewer synapses")
     if chips is not None and (isinstance(chips, bool) or not isinstance(chips, int) or chips < 1):
         raise ModelError(f"chips={chips!r} must be an int >= 1 or None (as many as needed)")
     cap = chip.limit("neurons_per_core")

@@ -40,13 +40,17 @@ def format_mapping(m) -> str:
                      f"{_pct(k.synapse_bits, lim_mem):>7} {_pct(k.input_axons, lim_in):>8} "
                      f"{_pct(k.output_axons, lim_out):>9}  {pops}")
     lines += ["", f"{'projection':<24} {'synapses':>9} {'params':>9} {'delay':>5} {'scale':>6} "
-                  f"{'rms err':>8} {'max err':>8} {'zeroed':>7}"]
+                  f"{'rms err':>8} {'max err':>8} {'loss':>7} {'lost':>7}"]
     for name, q in m.projections.items():
         scale = (f"e{q['weight_exp']:+d}" if "weight_exp" in q else f"<<{q['ring_buffer_shift']}")
         flag = "  (sums truncated)" if q.get("sums_truncated") else ""
         lines.append(f"{name:<24} {q['n_synapses']:>9} {q['n_parameters']:>9} "
-                     f"{q['max_delay']:>5} {scale:>6} "
-                     f"{q['rms_error']:>8.2%} {q['max_error']:>8.2%} {q['zeroed']:>7}{flag}")
+                     f"{q['max_delay']:>5} {scale:>6} {q['rms_error']:>8.2%} "
+                     f"{q['max_error']:>8.2%} {q['loss']:>7.2%} {q['zeroed']:>7}{flag}")
+    lines.append("(errors and losses of each weight as a lone spike delivers it; lost: non-zero "
+                 "weights delivered as 0)")
+    if m.warnings:
+        lines += ["", "warnings:"] + [f"  {w}" for w in m.warnings]
     return "\n".join(lines)
 
 

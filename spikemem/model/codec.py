@@ -5,7 +5,6 @@ written as its structure (header) and its parameters (array), never its expansio
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..errors import ModelError
 from .archive import FORMAT, VERSION
@@ -13,6 +12,7 @@ from .neurons import NeuronModel
 from .plasticity import PlasticityRule
 from .sources import InputSource, PoissonSource, SpikeTimesSource
 from .tied import TiedWeights
+from .validate import csr_from_arrays
 
 
 def _per_neuron(value, key: str, arrays: dict):
@@ -22,8 +22,10 @@ def _per_neuron(value, key: str, arrays: dict):
     return {"array": key}
 
 
-def _from_per_neuron(value, arrays):
-    return arrays[value["array"]] if isinstance(value, dict) else value
+def _from_per_neuron(value, arrays, n, what: str):
+    if isinstance(value, dict):
+        return _array(arrays, _field(value, "array", what), what, (_count(n, what),))
+    return value
 
 
 def encode(net) -> tuple[dict, dict]:
@@ -73,40 +75,98 @@ def encode(net) -> tuple[dict, dict]:
     return header, arrays
 
 
-def decode(header: dict, arrays: dict, network_class):
-    """A new `network_class` built from (header, arrays) through its validating methods."""
-    net = network_class(dt=header["dt"])
-    for p in header["populations"]:
-        net.population(p["name"], p["n"], NeuronModel.from_dict(p["model"]),
-                       bias=_from_per_neuron(p["bias"], arrays),
-                       v_init=_from_per_neuron(p["v_init"], arrays))
-    for k, s in enumerate(header["sources"]):
-        if s["kind"] == InputSource.kind:
-            net.source(s["name"], s["n"])
-        elif s["kind"] == PoissonSource.kind:
-            net.poisson(s["name"], s["n"], _from_per_neuron(s["rate_hz"], arrays), seed=s["seed"])
-        elif s["kind"] == SpikeTimesSource.kind:
-            flat, lengths = arrays[f"src{k}_steps"], arrays[f"src{k}_lengths"]
-            net.spike_times(s["name"], np.split(flat, np.cumsum(lengths)[:-1]))
+def decode(header: dict, arrays, network_class):
+    """A new `network_class` built from (header, arrays) through its validating methods.
+    arrays: {name: array}, or an open model file's archive.Members, whose arrays are then
+    read only after their shapes match what the header's network needs."""
+    net = network_class(dt=_field(header, "dt", "model header"))
+    for k, p in enumerate(_entries(header, "populations")):
+        what = f"population {k}"
+        n = _field(p, "n", what)
+        net.population(_field(p, "name", what), n,
+                       NeuronModel.from_dict(_field(p, "model", what)),
+                       bias=_from_per_neuron(_field(p, "bias", what), arrays, n, what),
+                       v_init=_from_per_neuron(_field(p, "v_init", what), arrays, n, what))
+    for k, s in enumerate(_entries(header, "sources")):
+        what = f"source {k}"
+        kind, name, n = _field(s, "kind", what), _field(s, "name", what), _field(s, "n", what)
+        if kind == InputSource.kind:
+            net.source(name, n)
+        elif kind == PoissonSource.kind:
+            net.poisson(name, n, _from_per_neuron(_field(s, "rate_hz", what), arrays, n, what),
+                        seed=_field(s, "seed", what))
+        elif kind == SpikeTimesSource.kind:
+            lengths = _array(arrays, f"src{k}_lengths", what, (_count(n, what),))
+            if not np.issubdtype(lengths.dtype, np.integer) or np.any(lengths < 0):
+                raise ModelError(f"{what}: spike counts per neuron must be integers >= 0")
+            flat = _array(arrays, f"src{k}_steps", what, (int(lengths.sum()),))
+            net.spike_times(name, np.split(flat, np.cumsum(lengths)[:-1]))
         else:
-            raise ModelError(f"source {s['name']!r} has unknown kind {s['kind']!r}")
-    for k, p in enumerate(header["projections"]):
-        shape = tuple(p["shape"])
+            raise ModelError(f"source {name!r} has unknown kind {kind!r}; known: "
+                             f"{[InputSource.kind, PoissonSource.kind, SpikeTimesSource.kind]}")
+    for k, p in enumerate(_entries(header, "projections")):
+        name = _field(p, "name", f"projection {k}")
+        what = f"projection {name!r}"
+        pre, post = _field(p, "pre", what), _field(p, "post", what)
+        shape = (net.node(pre).n, net.node(post).n)
+        sparse = _field(p, "sparse", what)
         if p.get("tied") is not None:
-            w = TiedWeights.from_dict(p["tied"], arrays[f"proj{k}_params"])
-        elif p["sparse"]:
-            w = sp.csr_array((arrays[f"proj{k}_data"], arrays[f"proj{k}_indices"],
-                              arrays[f"proj{k}_indptr"]), shape=shape)
+            w = TiedWeights.from_dict(p["tied"], _array(arrays, f"proj{k}_params", what))
+        elif sparse:
+            indptr = _array(arrays, f"proj{k}_indptr", what, (shape[0] + 1,))
+            nnz = int(indptr[-1]) if np.issubdtype(indptr.dtype, np.integer) else -1
+            indices = _array(arrays, f"proj{k}_indices", what, (nnz,))
+            w = csr_from_arrays(_array(arrays, f"proj{k}_data", what, (nnz,)), indices, indptr,
+                                shape, what)
         else:
-            w = arrays[f"proj{k}_dense"]
-        delay = p["delay"]
+            w = _array(arrays, f"proj{k}_dense", what, shape)
+        delay = _field(p, "delay", what)
         if isinstance(delay, dict):
-            delay = arrays[delay["array"]]
-            if p["sparse"]:
-                delay = sp.csr_array((delay, w.indices, w.indptr), shape=shape)
-        rule = PlasticityRule.from_dict(p["plasticity"]) if p["plasticity"] else None
-        net.connect(p["pre"], p["post"], w, delay=delay, receptor=p["receptor"],
-                    plasticity=rule, name=p["name"])
-    for target, variable in header["probes"]:
-        net.record(target, variable)
+            if sparse:
+                delay = csr_from_arrays(_array(arrays, _field(delay, "array", what), what,
+                                               (w.nnz,)), w.indices, w.indptr, shape, what)
+            else:
+                delay = _array(arrays, _field(delay, "array", what), what, shape)
+        rule = _field(p, "plasticity", what)
+        net.connect(pre, post, w, delay=delay, receptor=_field(p, "receptor", what),
+                    plasticity=PlasticityRule.from_dict(rule) if rule else None, name=name)
+    for probe in _entries(header, "probes"):
+        if not (isinstance(probe, list) and len(probe) == 2):
+            raise ModelError(f"probe {probe!r} must be [target, variable]")
+        net.record(*probe)
     return net
+
+
+def _entries(header: dict, key: str) -> list:
+    """The list `header[key]`, checked."""
+    value = _field(header, key, "model header")
+    if not isinstance(value, list):
+        raise ModelError(f"model header {key!r} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _field(table, key: str, what: str):
+    """table[key] of a header table, checked to exist."""
+    if not isinstance(table, dict):
+        raise ModelError(f"{what} must be a table of fields, got {type(table).__name__}")
+    if key not in table:
+        raise ModelError(f"{what} has no field {key!r}: the file is incomplete")
+    return table[key]
+
+
+def _count(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ModelError(f"{what}: size n={n!r} must be an int >= 1")
+    return n
+
+
+def _array(arrays, key, what: str, shape: tuple | None = None) -> np.ndarray:
+    """Array `key` of a model's arrays, of `shape` if given (checked before reading it
+    from a file)."""
+    if not isinstance(key, str) or key not in arrays:
+        raise ModelError(f"{what}: the array {key!r} is missing: the file is incomplete")
+    arr = arrays.read(key, shape) if hasattr(arrays, "read") else np.asarray(arrays[key])
+    if shape is not None and arr.shape != tuple(shape):
+        raise ModelError(f"{what}: array {key!r} has shape {arr.shape}, expected "
+                         f"{tuple(shape)}")
+    return arr

@@ -12,15 +12,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ModelError
+from .sizes import SYNAPSE_BYTES, check_fits
 from .validate import finite_float
 
 
 @dataclass(frozen=True)
 class Normal:
-    """Weights drawn from N(mean, std^2)."""
+    """Weights drawn from N(mean, std^2); std >= 0."""
 
     mean: float
     std: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "mean", finite_float(self.mean, "Normal mean"))
+        object.__setattr__(self, "std", finite_float(self.std, "Normal std"))
+        if self.std < 0:
+            raise ModelError(f"Normal(mean={self.mean:g}, std={self.std:g}): the standard "
+                             "deviation must be >= 0")
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.normal(self.mean, self.std, size)
@@ -33,6 +41,12 @@ class Uniform:
     low: float
     high: float
 
+    def __post_init__(self):
+        object.__setattr__(self, "low", finite_float(self.low, "Uniform low"))
+        object.__setattr__(self, "high", finite_float(self.high, "Uniform high"))
+        if self.low > self.high:
+            raise ModelError(f"Uniform(low={self.low:g}, high={self.high:g}): need low <= high")
+
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
 
@@ -41,6 +55,12 @@ def _weights(weight, rng, size: int, what: str) -> np.ndarray:
     if isinstance(weight, (Normal, Uniform)):
         return weight.draw(rng, size)
     return np.full(size, finite_float(weight, f"{what} weight"))
+
+
+def _check_size(what: str, n_synapses: float, dense_bytes: float = 0.0) -> None:
+    """Refuse a connector whose synapses (and dense scratch arrays) cannot fit in memory."""
+    check_fits(n_synapses * SYNAPSE_BYTES + dense_bytes, what,
+               "connect smaller populations, or fewer synapses per neuron")
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,7 @@ class OneToOne(Connector):
     def build(self, n_pre, n_post):
         if n_pre != n_post:
             raise ModelError(f"OneToOne needs equal sizes, got {n_pre} -> {n_post}")
+        _check_size(f"OneToOne({n_pre})", n_pre)
         w = _weights(self.weight, self.rng(), n_pre, "OneToOne")
         return sp.csr_array((w, (np.arange(n_pre), np.arange(n_pre))), shape=(n_pre, n_post))
 
@@ -77,6 +98,8 @@ class AllToAll(Connector):
     allow_self: bool = True
 
     def build(self, n_pre, n_post):
+        _check_size(f"AllToAll({n_pre} x {n_post})", 0, 8.0 * n_pre * n_post * (1 if self.allow_self
+                                                                             else 6))
         w = _weights(self.weight, self.rng(), n_pre * n_post, "AllToAll").reshape(n_pre, n_post)
         if self.allow_self:
             return w
@@ -95,6 +118,8 @@ class FixedProbability(Connector):
     def build(self, n_pre, n_post):
         if not 0 <= self.p <= 1:
             raise ModelError(f"FixedProbability p={self.p} must lie in [0, 1]")
+        _check_size(f"FixedProbability(p={self.p:g}) from {n_pre} to {n_post} neurons",
+                    float(n_pre) * n_post * self.p, 8.0 * n_pre)
         rng = self.rng()
         # draw synapse counts per row, then distinct columns: memory O(synapses)
         counts = rng.binomial(n_post, self.p, n_pre)
@@ -117,8 +142,11 @@ class FixedFanIn(Connector):
     def build(self, n_pre, n_post):
         if not 0 <= self.k <= n_pre:
             raise ModelError(f"FixedFanIn k={self.k} must lie in [0, n_pre={n_pre}]")
+        dense = self.k * 4 >= n_pre  # draws a (n_post, n_pre) permutation table
+        _check_size(f"FixedFanIn(k={self.k}) into {n_post} neurons", float(self.k) * n_post,
+                    16.0 * n_post * n_pre if dense else 0.0)
         rng = self.rng()
-        if self.k * 4 < n_pre:  # sparse: draw with replacement and redraw duplicates
+        if not dense:  # sparse: draw with replacement and redraw duplicates
             pre = rng.integers(0, n_pre, size=(n_post, self.k), dtype=np.int64)
             pre.sort(axis=1)
             dup = np.zeros_like(pre, dtype=bool)

@@ -21,7 +21,8 @@ from .neurons import LIF, NeuronModel
 from .plasticity import PlasticityRule
 from .sources import InputSource, PoissonSource, Source, SpikeTimesSource
 from .tied import TiedWeights
-from .validate import check_name, finite_array, finite_float, scalar_or_vector
+from .validate import (MAX_STEPS, check_finite_bounded, check_name, csr_from_arrays,
+                       finite_array, finite_float, real_array, scalar_or_vector)
 
 #: what any population / source records besides its model's state variables
 SPIKE_VARIABLES = ("spikes", "counts")
@@ -62,6 +63,11 @@ class Population:
             raise ModelError(f"population {self.name!r}: model must be a neuron model such as "
                              f"sm.LIF(...), sm.IF(...) or sm.ALIF(...), got "
                              f"{type(self.model).__name__}")
+        v_th, v_reset = getattr(self.model, "v_th", None), getattr(self.model, "v_reset", None)
+        if v_th is not None and v_reset is not None and v_th <= v_reset:
+            raise ModelError(f"population {self.name!r}: v_th = {v_th:g} must be above v_reset = "
+                             f"{v_reset:g} (a neuron reset to or above its threshold never "
+                             "leaves it); raise v_th or lower v_reset")
         bias = getattr(self.model, "bias", 0.0) if self.bias is None else self.bias
         for key, value in (("bias", bias), ("v_init", self.v_init)):
             clean = scalar_or_vector(value, self.n, f"population {self.name!r} {key}")
@@ -332,6 +338,7 @@ class Network:
                 tied = proj.tied.with_parameters(weights)
             except ModelError as e:
                 raise ModelError(f"projection {projection!r}: {e}") from None
+            check_finite_bounded(tied.parameters, f"projection {projection!r} weights")
             self._projections[projection] = dataclasses.replace(proj, weights=tied.csr(),
                                                                 tied=tied)
             return self._projections[projection]
@@ -427,36 +434,32 @@ def _tied_weights(tied, shape, delay, plasticity, name):
     if np.ndim(delay) != 0:
         raise ModelError(f"projection {name!r}: a tied projection has one delay for all its "
                          "synapses: give an int number of steps")
+    check_finite_bounded(tied.parameters, f"projection {name!r} weights")
     return tied.csr()
 
 
 def _clean_weights(weights, shape, name):
+    what = f"projection {name!r} weights"
     if sp.issparse(weights):
-        w = sp.csr_array(weights, dtype=np.float64, copy=True)
-        if w.shape != shape:
-            raise ModelError(f"projection {name!r}: weights have shape {w.shape}, expected "
+        if weights.dtype.kind == "c":
+            raise ModelError(f"{what} are complex numbers: give real values (e.g. w.real)")
+        if weights.shape != shape:
+            raise ModelError(f"projection {name!r}: weights have shape {weights.shape}, expected "
                              f"(n_pre, n_post) = {shape}")
+        csr = weights if weights.format == "csr" else sp.csr_array(weights)
+        w = csr_from_arrays(csr.data, csr.indices, csr.indptr, shape, f"projection {name!r}")
         w.sum_duplicates()
         w.sort_indices()
-        if not np.all(np.isfinite(w.data)):
-            raise ModelError(f"projection {name!r}: weights contain NaN or inf; replace them with "
-                             "finite values (e.g. np.nan_to_num)")
+        check_finite_bounded(w.data, what)
         return w
-    try:
-        arr = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ModelError(f"projection {name!r}: weights must be a numeric array, a scipy.sparse "
-                         "matrix or a connector") from None
+    arr = real_array(weights, what)
     if arr.ndim == 0:
         raise ModelError(f"projection {name!r}: weights must be a (n_pre, n_post) = {shape} "
                          "array or a connector such as sm.AllToAll(weight=...)")
     if arr.shape != shape:
         raise ModelError(f"projection {name!r}: weights have shape {arr.shape}, expected "
                          f"(n_pre, n_post) = {shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ModelError(f"projection {name!r}: weights contain NaN or inf; replace them with "
-                         "finite values (e.g. np.nan_to_num)")
-    return arr.copy()
+    return check_finite_bounded(arr, what)
 
 
 def _clean_delay(delay, w, name):
@@ -468,6 +471,10 @@ def _clean_delay(delay, w, name):
             raise ModelError(f"projection {name!r}: delay must be an integer number of steps "
                              f">= 1, got {delay!r}" if a.ndim == 0 else
                              f"projection {name!r}: delays must be integer steps >= 1")
+        if a.size and a.max() > MAX_STEPS:
+            raise ModelError(f"projection {name!r}: delay {a.max()} steps is beyond "
+                             f"{MAX_STEPS} (2**31 - 1), the longest delay the targets hold; "
+                             "shorten it (the chips allow at most 64 steps)")
         a = a.astype(np.int64)
         if a.size and a.min() < 1:
             raise ModelError(f"projection {name!r}: delay {int(a.min())} < 1 step; a spike "

@@ -55,6 +55,8 @@ def _count(value, what: str) -> int:
 
 
 def _read_only(values, what: str, ndim: int | None = None) -> np.ndarray:
+    if np.iscomplexobj(values):
+        raise ModelError(f"{what} holds complex numbers: give real weights")
     try:
         a = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):

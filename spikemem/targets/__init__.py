@@ -15,7 +15,8 @@ import numpy as np
 from ..errors import ModelError, UnsupportedFeatureError
 from ..model.features import FEATURES, network_features
 from ..model.network import Network
-from .simulation import Result, Simulation
+from ..model.sizes import check_fits, simulation_bytes
+from .simulation import Result, RunWarning, Simulation
 from .spec import TargetSpec, Tolerance, Variant
 
 #: target name -> its package (relative to spikemem.targets)
@@ -25,6 +26,7 @@ TARGET_MODULES = {
     "spinnaker": "spinnaker",
     "brian2": "brian2",
     "torch": "torch",
+    "numba": "numba",
 }
 
 
@@ -74,7 +76,11 @@ def compile(net: Network, target: str = "numpy", seed: int = 0, **options) -> Si
     if unknown:
         raise ModelError(f"target {target!r} has no option(s) {sorted(unknown)}; options: "
                          f"{sorted(s.options)}")
-    sim = _package(target).compile_network(net.snapshot(), seed=_check_seed(seed), **options)
+    check_fits(simulation_bytes(net), f"compiling this network ({net.n_neurons} neurons, "
+               f"{net.n_synapses} synapses) for {target!r}",
+               "shrink the populations, shorten the delays or use fewer synapses")
+    seed = _check_seed(seed)
+    sim = _package(target).compile_network(net.snapshot(), seed=seed, **options)
     sim.capabilities = s.capabilities
     return sim
 
@@ -95,5 +101,5 @@ class _CallableModule(types.ModuleType):
 
 sys.modules[__name__].__class__ = _CallableModule
 
-__all__ = ["Result", "Simulation", "TargetSpec", "Tolerance", "Variant", "compile", "spec",
-           "all_specs", "targets", "missing_features", "TARGET_MODULES"]
+__all__ = ["Result", "RunWarning", "Simulation", "TargetSpec", "Tolerance", "Variant", "compile",
+           "spec", "all_specs", "targets", "missing_features", "TARGET_MODULES"]

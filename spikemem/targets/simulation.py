@@ -1,14 +1,23 @@
 """What every target's simulation shares: input checking, run/reset bookkeeping and the
-Result. A target subclasses Simulation and implements _run and _reset."""
+Result. A target subclasses Simulation and implements _run and _reset (and, where its
+arithmetic can lose something, _run_warnings)."""
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
+from ..model.sizes import check_fits, run_bytes, simulation_bytes
 from ..model.sources import InputSource, source_raster
+
+
+class RunWarning(UserWarning):
+    """A run finished, but not exactly as the model describes it (precision lost to a
+    chip's integers, saturated or wrapped values) or not as it was probably meant (an input
+    source given no input). Every such message is also in Result.warnings."""
 
 
 @dataclass
@@ -21,6 +30,9 @@ class Result:
     weights[proj]: final weights of each plastic projection: dense (n_pre, n_post), or for
         a sparse projection its (n_synapses,) values in CSR order; batch first if batched.
     t_start: first step of the run (steps since the simulation began); dt in ms.
+    warnings: what the target could not compute exactly as the model says in this run (e.g.
+        weights lost to a chip's rounding, saturated or wrapped values), one message each,
+        naming the population or projection; also issued as RunWarning.
     """
 
     spikes: dict
@@ -31,10 +43,18 @@ class Result:
     t_start: int
     steps: int
     target: str
+    warnings: list = field(default_factory=list)
 
     def spike_times(self, name: str, trial: int = 0):
         """(step, neuron) index arrays of the spikes of `name` (steps since t_start)."""
+        if name not in self.spikes:
+            raise ModelError(f"no spikes of {name!r} were recorded; recorded: "
+                             f"{sorted(self.spikes)} (add net.record({name!r}, 'spikes') "
+                             "before compiling)")
         s = self.spikes[name]
+        if s.ndim == 3 and not (isinstance(trial, (int, np.integer)) and 0 <= trial < len(s)):
+            raise ModelError(f"spike_times({name!r}, trial={trial!r}): this batched run has "
+                             f"trials 0..{len(s) - 1}")
         return np.nonzero(s[trial] if s.ndim == 3 else s)
 
 
@@ -51,6 +71,7 @@ class Simulation(ABC):
         self.t = 0
         self._runs = 0
         self._batch = None
+        self._silent_warned: set = set()
 
     def run(self, steps: int, inputs: dict | None = None, *, batch: int | None = None,
             progress: bool = False) -> Result:
@@ -67,17 +88,41 @@ class Simulation(ABC):
             raise ModelError(f"this simulation holds {self._batch} trial(s) from an earlier run; "
                              f"a run with batch {batch or 1} needs sim.reset() first")
         b = batch or 1
+        check_fits(run_bytes(self.net, steps, b)
+                   + (simulation_bytes(self.net, b) if self._batch is None else 0),
+                   f"run({steps}) with {b} trial(s) on {self.target!r}",
+                   "run fewer steps at a time (a later run() continues where this one "
+                   "stopped), record fewer variables or use fewer trials")
+        self._warn_silent_inputs(given)
         drive = {name: source_raster(src, self.t, steps, batch, self.net.dt, self.seed,
                                      self._runs, given.get(name))
                  for name, src in self.net.sources.items()}
         raw = self._run(steps, drive, b, progress)
         self._batch = b
-        result = Result(target=self.target, dt=self.net.dt, t_start=self.t, steps=steps, **raw)
+        result = Result(target=self.target, dt=self.net.dt, t_start=self.t, steps=steps,
+                        warnings=self._run_warnings(), **raw)
         self.t += steps
         self._runs += 1
+        _check_finite(result)
+        for message in result.warnings:
+            warnings.warn(message, RunWarning, stacklevel=2)
         if batch is None:
             result = _unbatch(result)
         return result
+
+    def _warn_silent_inputs(self, given: dict) -> None:
+        """Warn once per input source that a run gives it no input."""
+        for name, src in self.net.sources.items():
+            if isinstance(src, InputSource) and name not in given \
+                    and name not in self._silent_warned:
+                self._silent_warned.add(name)
+                warnings.warn(f"input source {name!r} was given no input: it emits no spikes in "
+                              f"this run (pass inputs={{{name!r}: bool array (steps, "
+                              f"{src.n})}}); said once per simulation", RunWarning, stacklevel=3)
+
+    def _run_warnings(self) -> list[str]:
+        """Messages about the run just made (see Result.warnings); none by default."""
+        return []
 
     def reset(self) -> None:
         """Back to step 0 with the initial state and the network's weights."""
@@ -144,6 +189,27 @@ def check_inputs(net, inputs: dict, steps: int, batch: int | None):
             if x.shape[0] == 1 and batch != 1:
                 out[name] = np.broadcast_to(x, (batch,) + x.shape[1:])
     return batch, out
+
+
+def _check_finite(r: Result) -> None:
+    """Refuse a result holding inf or NaN (a plasticity rule that diverged): a wrong
+    answer is never returned."""
+    for name, w in r.weights.items():
+        if not _finite(w):
+            raise ModelError(f"projection {name!r}: its plastic weights became inf or NaN in "
+                             f"this run on {r.target!r} (the rule diverges): lower the rule's "
+                             "coefficients or bound the weights with w_min / w_max")
+    for name, variables in r.traces.items():
+        for var, x in variables.items():
+            if not _finite(x):
+                raise ModelError(f"population {name!r}: {var!r} became inf or NaN in this run "
+                                 f"on {r.target!r}: lower the plasticity rules' coefficients "
+                                 "or bound their weights")
+
+
+def _finite(a: np.ndarray) -> bool:
+    """No inf or NaN in `a` (through its min and max: no temporary array)."""
+    return a.size == 0 or bool(np.isfinite(a.min()) and np.isfinite(a.max()))
 
 
 def _unbatch(r: Result) -> Result:

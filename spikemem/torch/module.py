@@ -8,7 +8,10 @@
 The forward pass is the canonical update (docs/semantics.md), evaluated group by group
 (spikemem/torch/schedule.py): the input currents of a population from sources and upstream
 populations are computed for all steps in one (sparse-aware) product; only recurrent input
-is computed step by step. Each forward starts from the network's initial state.
+is computed step by step. On the CPU, a population without recurrent input runs its time
+loop as compiled chunks with a hand-written backward (spikemem/targets/torch/fused.py);
+the others step their kernels under autograd. Each forward starts from the network's
+initial state.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from torch import nn
 
 from ..errors import ModelError
 from ..model.sources import InputSource, source_raster
+from ..targets.torch import fused
 from ..targets.torch.delivery import delayed_spike_product
 from ..targets.torch.neurons import ALIFParams, lower_network, recorded
 from .schedule import population_groups
@@ -126,6 +130,9 @@ class SpikingModule(nn.Module):
             _Projection(p, dtype, "weights" in trainable or p.name in trainable)
             for p in net.projections.values())
         self.groups = population_groups(net)
+        self.pop_index = {name: k for k, name in enumerate(self.pop_names)}
+        #: per population: its time loop may run as one compiled call (on a CPU device)
+        self.fusable = [fused.fusable(k, self.spike_fn, dtype) for k in self.kernels]
         self.record = [(p.target, p.variable) for p in net.probes] if record is None \
             else _check_record(net, record)
         self.receptor = {p.name: net.populations[p.post].receptors.index(p.receptor)
@@ -177,8 +184,6 @@ class SpikingModule(nn.Module):
         {source name: tensor}. Returns the recorded Output (batch first)."""
         drive, batch, steps = self._drive(x)
         hist = dict(drive)  # node -> (steps, batch, n)
-        states = {}
-        pop_index = {name: k for k, name in enumerate(self.pop_names)}
         by_post: dict[str, list] = {}
         for proj in self.projs:
             by_post.setdefault(proj.post, []).append((proj, proj.matrices()))
@@ -187,52 +192,85 @@ class SpikingModule(nn.Module):
             members = set(group)
             ext, inner = {}, {}
             for name in group:
-                prm = self.params[pop_index[name]]
-                ext[name] = [None] * len(prm.receptors)
-                inner[name] = []
-                for proj, mats in by_post.get(name, []):
-                    r = self.receptor[proj.name]
-                    if proj.pre in members:
-                        inner[name] += [(proj.pre, d, w, r) for d, w in mats]
-                        continue
-                    for d, w in mats:
-                        cur = _delayed_product(hist[proj.pre], d, w)
-                        ext[name][r] = cur if ext[name][r] is None else ext[name][r] + cur
-                # one tensor per step: unbind's backward stacks once, where indexing a
-                # (steps, batch, n) tensor per step would allocate a full gradient per step
-                ext[name] = [None if e is None else e.unbind(0) for e in ext[name]]
-            out = {name: [] for name in group}
-            rec = {(name, var): [] for name, var in self.record
-                   if name in members and var not in ("spikes", "counts")}
-            for name in group:
-                states[name] = self.params[pop_index[name]].init_state(batch)
-            for t in range(steps):
-                for name in group:
-                    k = pop_index[name]
-                    prm = self.params[k]
-                    arrivals = []
-                    for r in range(len(prm.receptors)):
-                        a = ext[name][r][t] if ext[name][r] is not None else None
-                        for pre, d, w, rr in inner[name]:
-                            if rr == r and t - d >= 0:
-                                c = out[pre][t - d] @ w
-                                a = c if a is None else a + c
-                        arrivals.append(a if a is not None else
-                                        torch.zeros((batch, prm.n), dtype=self.dtype,
-                                                    device=prm.v_init.device))
-                    s, states[name] = self.kernels[k].step(arrivals, states[name],
-                                                           self.spike_fn)
-                    out[name].append(s)
-                for (name, var), values in rec.items():
-                    values.append(recorded(states[name], var))
-            for name in group:
-                hist[name] = torch.stack(out[name])
-            for (name, var), values in rec.items():
-                traces.setdefault(name, {})[var] = torch.stack(values, dim=1)
+                ext[name], inner[name] = self._inputs(name, by_post.get(name, []), members,
+                                                      hist)
+            rec = [(name, var) for name, var in self.record
+                   if name in members and var not in ("spikes", "counts")]
+            k = self.pop_index[group[0]]
+            if len(group) == 1 and not inner[group[0]] and self.fusable[k] \
+                    and self.params[k].v_init.device.type == "cpu":
+                hist[group[0]], recorded_traces = self._fused(k, ext[group[0]], batch, steps,
+                                                              rec)
+            else:
+                recorded_traces = self._stepped(group, ext, inner, batch, steps, rec, hist)
+            for (name, var), values in recorded_traces.items():
+                traces.setdefault(name, {})[var] = values
         spikes = {t: hist[t].transpose(0, 1).to(self.dtype) for t, v in self.record
                   if v == "spikes"}
         counts = {t: hist[t].to(self.dtype).sum(0) for t, v in self.record if v == "counts"}
         return Output(spikes=spikes, traces=traces, counts=counts)
+
+    def _inputs(self, name, projections, members, hist) -> tuple[list, list]:
+        """(ext, inner) of population `name`: ext[r] the arrivals (steps, batch, n) at
+        receptor r from outside its group, all steps at once (None: no input); inner
+        [(pre, delay, weight, r)] the projections from within its group."""
+        prm = self.params[self.pop_index[name]]
+        ext, inner = [None] * len(prm.receptors), []
+        for proj, mats in projections:
+            r = self.receptor[proj.name]
+            if proj.pre in members:
+                inner += [(proj.pre, d, w, r) for d, w in mats]
+                continue
+            for d, w in mats:
+                cur = _delayed_product(hist[proj.pre], d, w)
+                ext[r] = cur if ext[r] is None else ext[r] + cur
+        return ext, inner
+
+    def _fused(self, k: int, ext: list, batch: int, steps: int, rec: list) -> tuple:
+        """Population k's spikes (steps, batch, n) and {(name, var): (batch, steps, n)}
+        through its fused time loop (spikemem.targets.torch.fused)."""
+        prm = self.params[k]
+        zeros = None
+        for r, e in enumerate(ext):
+            if e is None:
+                zeros = zeros if zeros is not None else \
+                    torch.zeros((steps, batch, prm.n), dtype=self.dtype)
+                ext[r] = zeros
+        x = ext[0].unsqueeze(0) if len(ext) == 1 else torch.stack(ext)
+        s, values = fused.run(self.kernels[k], self.spike_fn, x, [var for _, var in rec])
+        return s, {(name, var): values[var].transpose(0, 1) for name, var in rec}
+
+    def _stepped(self, group, ext, inner, batch, steps, rec, hist) -> dict:
+        """Step the group's populations together (recurrent input), writing their spikes
+        (steps, batch, n) into hist; {(name, var): (batch, steps, n)} recorded."""
+        # one tensor per step: unbind's backward stacks once, where indexing a (steps,
+        # batch, n) tensor per step would allocate a full gradient per step
+        ext = {name: [None if e is None else e.unbind(0) for e in arrivals]
+               for name, arrivals in ext.items()}
+        out = {name: [] for name in group}
+        values = {key: [] for key in rec}
+        states = {name: self.params[self.pop_index[name]].init_state(batch) for name in group}
+        for t in range(steps):
+            for name in group:
+                k = self.pop_index[name]
+                prm = self.params[k]
+                arrivals = []
+                for r in range(len(prm.receptors)):
+                    a = ext[name][r][t] if ext[name][r] is not None else None
+                    for pre, d, w, rr in inner[name]:
+                        if rr == r and t - d >= 0:
+                            c = out[pre][t - d] @ w
+                            a = c if a is None else a + c
+                    arrivals.append(a if a is not None else
+                                    torch.zeros((batch, prm.n), dtype=self.dtype,
+                                                device=prm.v_init.device))
+                s, states[name] = self.kernels[k].step(arrivals, states[name], self.spike_fn)
+                out[name].append(s)
+            for (name, var), trace in values.items():
+                trace.append(recorded(states[name], var))
+        for name in group:
+            hist[name] = torch.stack(out[name])
+        return {key: torch.stack(trace, dim=1) for key, trace in values.items()}
 
     # ---- export --------------------------------------------------------------------------
     def to_network(self):

@@ -1,5 +1,6 @@
 """The harness: resume after an interruption reproduces the uninterrupted accuracy matrix,
-checkpoints are atomic npz files tied to their config, the CLI writes metrics.json."""
+checkpoints are atomic npz files tied to their config, methods x seeds run as sweep trials
+(resumed, in parallel), the CLI writes metrics.json."""
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from spikemem import ModelError  # noqa: E402
 from spikemem.cli.app import run as cli  # noqa: E402
 from spikemem.continual import checkpoint, resolve, run  # noqa: E402
 from spikemem.continual.methods import build_method  # noqa: E402
-from spikemem.continual.runner import Interrupted, checkpoint_path, run_one  # noqa: E402
+from spikemem.continual.runner import Interrupted, plan, run_one  # noqa: E402
 
 TINY = {
     "tasks": {"dataset": "digits", "sequence": "permuted", "n_tasks": 3, "limit_train": 120,
@@ -68,10 +69,39 @@ def test_run_writes_metrics_plots_and_resumes_without_retraining(tmp_path):
                                                              abs=0.05)
     assert (tmp_path / "plots" / "matrix.png").stat().st_size > 1000
     assert (tmp_path / "plots" / "curves.png").stat().st_size > 1000
-    stamp = checkpoint_path(tmp_path, "finetune", 0).stat().st_mtime_ns
+    trials = plan(resolve(cfg), [0]).trials
+    assert [t.params["method"] for t in trials] == ["finetune", "multitask"]
+    ckpt = trials[0].folder(tmp_path) / "checkpoint.npz"
+    assert checkpoint.load(ckpt)["done"] == 2
+    stamps = [t.folder(tmp_path).joinpath("result.json").stat().st_mtime_ns for t in trials]
     again = run(cfg, 1, tmp_path, progress=False)
-    assert checkpoint_path(tmp_path, "finetune", 0).stat().st_mtime_ns == stamp
+    assert [t.folder(tmp_path).joinpath("result.json").stat().st_mtime_ns
+            for t in trials] == stamps
     assert again["finetune"]["matrix"] == metrics["finetune"]["matrix"]
+
+
+def test_run_resumes_a_trial_from_its_checkpoint_and_matches(tmp_path):
+    """A trial interrupted after its first task (its checkpoint left in its folder) is resumed
+    by run(): the result equals an uninterrupted run's."""
+    cfg = {**TINY, "methods": {"ewc": TINY["methods"]["ewc"]}}
+    full = run(cfg, 1, tmp_path / "full", progress=False)
+    (trial,) = plan(resolve(cfg), [0]).trials
+    with pytest.raises(Interrupted):
+        run_one(resolve(trial.params["config"]), "ewc", 0,
+                trial.folder(tmp_path / "cut") / "checkpoint.npz", stop_after=0)
+    resumed = run(cfg, 1, tmp_path / "cut", progress=False)
+    assert resumed["ewc"]["matrix"] == full["ewc"]["matrix"]
+
+
+def test_a_failing_method_fails_the_run_naming_it_and_keeps_the_others(tmp_path):
+    cfg = {**TINY, "tasks": {**TINY["tasks"], "n_tasks": 2},
+           "methods": {"finetune": {}, "ewc": {"lambda": 3}}}
+    with pytest.raises(ModelError, match="1 of 2 trials failed.*'ewc' seed 0.*bad options"):
+        run(cfg, 1, tmp_path, progress=False)
+    ok, bad = plan(resolve(cfg), [0]).trials
+    assert json.loads((ok.folder(tmp_path) / "result.json").read_text())["status"] == "ok"
+    assert "Traceback" in json.loads((bad.folder(tmp_path) / "result.json").read_text())[
+        "traceback"]
 
 
 def test_cli_continual_writes_metrics_json(tmp_path, capsys):
@@ -82,7 +112,7 @@ def test_cli_continual_writes_metrics_json(tmp_path, capsys):
                    '[quick]\ntrain = { epochs = 1, batch = 40 }\n')
     out = tmp_path / "out"
     assert cli(["continual", str(cfg), "--seeds", "2", "--out", str(out), "--quick",
-                "--no-progress"]) == 0
+                "--no-progress", "--executor", "serial"]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert set(m) == {"finetune"}
     assert 0 <= m["finetune"]["acc"] <= 1 and -1 <= m["finetune"]["bwt"] <= 1
@@ -93,6 +123,18 @@ def test_cli_continual_writes_metrics_json(tmp_path, capsys):
     acc, std = 100 * m["finetune"]["acc"], 100 * m["finetune"]["acc_std"]
     assert table[2].startswith(f"| finetune | {acc:.1f} ± {std:.1f} |")
     assert '"finetune"' in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_methods_x_seeds_in_a_process_pool_equal_the_serial_run(tmp_path):
+    """The trials in spawned worker processes (the CLI's default, --executor local) give the
+    metrics of one after the other in this process; `spikemem results` reads the folder."""
+    cfg = {**TINY, "tasks": {**TINY["tasks"], "n_tasks": 2}}
+    serial = run(cfg, 2, tmp_path / "serial", progress=False)
+    pooled = run(cfg, 2, tmp_path / "pool", progress=False, executor="local", workers=2)
+    assert pooled == serial
+    assert cli(["results", str(tmp_path / "pool")]) == 0
 
 
 def test_bad_config_and_method_names(tmp_path):

@@ -141,9 +141,13 @@ def test_error_chip_synapse_memory(tmp_path):
 
 
 def test_error_unquantisable_threshold():
+    """A threshold that one strong projection's scale rounds to 0 is refused, naming it."""
     net = sm.Network()
-    net.population("p", 3, sm.LIF(v_th=0.0, v_reset=0.5))
-    with pytest.raises(MappingError, match=r"population 'p'.*v_th=0.0 must exceed v_reset"):
+    net.source("in", 2)
+    net.population("p", 3, sm.LIF(v_th=1.0))
+    net.connect("in", "p", np.full((2, 3), 1e7), name="strong")
+    with pytest.raises(MappingError, match=r"population 'p': its threshold v_th - v_reset = 1 "
+                                           r"rounds to 0 on loihi2.*projection 'strong'"):
         sm.map(net, chip="loihi2")
 
 

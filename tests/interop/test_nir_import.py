@@ -1,7 +1,6 @@
 """sm.import_nir: spikemem -> NIR -> spikemem identity, the node types it composes into
 projections (checked against torch's own convolution and pooling; Conv/Pool nodes become
 tied projections), names, old file layouts and the errors it raises."""
-import math
 import warnings
 
 import numpy as np
@@ -326,7 +325,7 @@ def test_errors_name_the_cause(tmp_path):
     with pytest.raises(sm.ModelError, match="'m' \\(Delay\\).*whole steps"):
         sm.import_nir(late, dt=1e-3)
     with pytest.raises(sm.ModelError, match="Output 'o' reads node 'm' \\(Linear\\)"):
-        sm.import_nir(_graph(nir.Linear(weight=np.eye(2))), dt=1e-3)
+        sm.import_nir(_graph(nir.Linear(weight=np.ones((2, 2)))), dt=1e-3)
     with pytest.raises(sm.ModelFileError, match="does not exist"):
         sm.import_nir(tmp_path / "missing.nir", dt=1e-3)
     bad = tmp_path / "bad.nir"
@@ -337,18 +336,211 @@ def test_errors_name_the_cause(tmp_path):
         sm.import_nir(42)
 
 
-def test_constant_input_into_a_synapse_is_refused():
-    cuba = nir.CubaLIF(tau_syn=np.full(2, 5e-3), tau_mem=np.full(2, 0.02), r=np.full(2, 20.0),
-                       v_leak=np.zeros(2), v_threshold=np.ones(2), w_in=np.full(2, 5.0))
+def _cuba(n, **kw):
+    p = dict(tau_syn=np.full(n, 5e-3), tau_mem=np.full(n, 0.02), r=np.full(n, 20.0),
+             v_leak=np.zeros(n), v_threshold=np.ones(n), w_in=np.full(n, 5.0))
+    p.update(kw)
+    return nir.CubaLIF(**p)
+
+
+def _peer_reading(graph_nodes, order, x, dt):
+    """Spikes of each neuron node of a feed-forward chain read as snnTorch and Norse read
+    it: per step, every Affine acts within the step on this step's spikes (constants
+    included from step 0), CubaLIF by forward Euler."""
+    state, out = {}, {k: [] for k in order if isinstance(graph_nodes[k], nir.CubaLIF)}
+    for t in range(len(x)):
+        s = x[t].astype(float)
+        for k in order:
+            node = graph_nodes[k]
+            if isinstance(node, nir.Affine):
+                s = node.weight @ s + node.bias
+            else:
+                i, v = state.get(k, (0.0, 0.0))
+                i = i + dt / node.tau_syn * (-i + node.w_in * s)
+                v = v + dt / node.tau_mem * (node.v_leak - v + node.r * i)
+                s = (v > node.v_threshold).astype(float)
+                state[k] = (i, np.where(s > 0, node.v_reset, v))
+                out[k].append(s > 0)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def test_constant_inputs_into_synapses_are_carried_exactly():
+    """Failure 4 of issue 19: an Affine bias feeding a synaptic current was refused; it now
+    comes from an always-on source whose delay is that of the spikes it rides on, so each
+    layer (k hops deep) gives the peers' reading exactly, k steps later."""
+    rng = np.random.default_rng(4)
+    nodes = {"i": nir.Input(input_type=np.array([3])),
+             "a1": nir.Affine(weight=rng.uniform(0, 0.3, (4, 3)), bias=rng.uniform(-0.1, 0.1, 4)),
+             "c1": _cuba(4),
+             "a2": nir.Affine(weight=rng.uniform(0, 0.4, (2, 4)), bias=np.array([0.1, -0.05])),
+             "c2": _cuba(2, v_threshold=np.full(2, 0.8)),
+             "o": nir.Output(output_type=np.array([2]))}
+    order = ["a1", "c1", "a2", "c2"]
+    g = nir.NIRGraph(nodes=nodes, edges=[("i", "a1"), ("a1", "c1"), ("c1", "a2"), ("a2", "c2"),
+                                         ("c2", "o")], type_check=False)
+    dt = 1e-3
+    net = sm.import_nir(g, dt=dt)
+    assert list(net.sources) == ["i", "bias"] and net.sources["bias"].kind == "poisson"
+    assert sorted((p.post, p.uniform_delay) for p in net.projections.values()
+                  if p.pre == "bias") == [("c1", 1), ("c2", 2)]
+    x = rng.random((150, 3)) < 0.3
+    net.record("c1")
+    res = sm.compile(net).run(150, inputs={"i": x})
+    peer = _peer_reading(nodes, order, x, dt)
+    for depth, k in ((1, "c1"), (2, "c2")):
+        assert 5 < peer[k].sum() < peer[k].size - 5, k
+        np.testing.assert_array_equal(res.spikes[k][depth:], peer[k][:-depth], err_msg=k)
+
+
+def test_the_constant_source_fires_every_step():
+    for dt_ms in (1.0, 0.1, 0.3, 1 / 3, 0.7, 1e-3, 0.25):
+        lif = nir.LIF(tau=np.full(1, 0.02), r=np.ones(1), v_leak=np.zeros(1),
+                      v_threshold=np.ones(1))
+        g = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([1])),
+                                "a": nir.Affine(weight=np.ones((1, 1)), bias=np.ones(1)),
+                                "m": lif}, edges=[("i", "a"), ("a", "m")], type_check=False)
+        net = sm.import_nir(g, dt=dt_ms * 1e-3)
+        assert net.sources["bias"].probability(net.dt)[0] == 1.0, dt_ms
+        net.record("bias")
+        res = sm.compile(net).run(50, inputs={"i": np.zeros((50, 1), dtype=bool)})
+        assert res.spikes["bias"].all()
+
+
+def test_reset_mode_is_chosen_at_import():
+    """Failure 2 of issue 19: NIR stores only v_reset; reset= says what the graph means."""
+    g = _graph(nir.LIF(tau=np.full(2, 0.02), r=np.ones(2), v_leak=np.zeros(2),
+                       v_threshold=np.ones(2)))
+    assert sm.import_nir(g, dt=1e-3).populations["m"].model.reset == "zero"
+    assert sm.import_nir(g, dt=1e-3, reset="subtract").populations["m"].model.reset == \
+        "subtract"
+    with pytest.raises(sm.ModelError, match="reset='sub'"):
+        sm.import_nir(g, dt=1e-3, reset="sub")
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2, sm.LIF(reset="subtract"))
+    net.connect("in", "p", np.eye(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        graph = sm.export.nir(net, lossy=True)
+    assert sm.import_nir(graph).populations["p"].model.reset == "subtract"  # its metadata
+    assert sm.import_nir(graph, reset="zero").populations["p"].model.reset == "zero"
+
+
+def _if_graph(r):
+    return nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])),
+                               "w": nir.Linear(weight=np.array([[0.6, 0.5], [0.2, 0.9]])),
+                               "m": nir.IF(r=np.full(2, r), v_threshold=np.ones(2)),
+                               "o": nir.Output(output_type=np.array([2]))},
+                        edges=[("i", "w"), ("w", "m"), ("m", "o")], type_check=False)
+
+
+def test_if_graphs_with_tiny_gains_warn_and_read_discrete():
+    """Failure 3 of issue 19: IF nodes read with a physical dt scale every input by dt * r,
+    a silent network; the warning names discrete=True, which reads v += r * x per step."""
+    with pytest.warns(UserWarning, match="discrete=True") as caught:
+        euler = sm.import_nir(_if_graph(1.0), dt=1e-4)
+    assert "dt * r <= 0.0001" in str(caught[0].message)
+    np.testing.assert_allclose(euler.projections["w"].dense_weights(),
+                               np.array([[0.6, 0.2], [0.5, 0.9]]) * 1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        discrete = sm.import_nir(_if_graph(2.0), dt=1e-4, discrete=True)
+        sm.import_nir(_if_graph(1.0 / 1e-4), dt=1e-4)  # a gain of 1: spikemem's own IF graphs
+    np.testing.assert_allclose(discrete.projections["w"].dense_weights(),
+                               np.array([[0.6, 0.2], [0.5, 0.9]]) * 2.0)
+    x = np.ones((20, 2), dtype=bool)
+    assert sm.compile(discrete).run(20, inputs={"i": x}).spikes["m"].sum() > 10
+    with pytest.raises(sm.ModelError, match="discrete=1"):
+        sm.import_nir(_if_graph(1.0), dt=1e-4, discrete=1)
+
+
+def test_tiny_if_gains_beside_lif_nodes_do_not_warn():
+    """A graph with LIF nodes fixes dt by its time constants: no warning."""
+    g = _if_graph(1.0)
+    g.nodes["l"] = nir.LIF(tau=np.full(2, 1e-3), r=np.ones(2), v_leak=np.zeros(2),
+                           v_threshold=np.ones(2))
+    g.edges = g.edges + [("m", "l")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sm.import_nir(g, dt=1e-4)
+
+
+# ---- corrupted graphs: a spikemem error naming the node (issue 18) -------------------------
+def _lif(n, **kw):
+    """A LIF node of n neurons; fields in kw are set after construction (nir's own check
+    refuses fields of different shapes; a file from another writer may have them)."""
+    node = nir.LIF(tau=np.full(n, 0.02), r=np.ones(n), v_leak=np.zeros(n),
+                   v_threshold=np.ones(n))
+    for field, value in kw.items():
+        setattr(node, field, value)
+    return node
+
+
+def _chain(*layers, n_in=2):
+    """Input -> layers... -> Output, named l0, l1, ..."""
+    nodes = {"i": nir.Input(input_type=np.array([n_in]))}
+    nodes.update({f"l{k}": layer for k, layer in enumerate(layers)})
+    names = list(nodes)
+    nodes["o"] = nir.Output(output_type=np.array([1]))
+    return nir.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:] + ["o"])),
+                        type_check=False)
+
+
+BROKEN = {
+    "weights of the wrong width": (_chain(nir.Linear(weight=np.ones((2, 3))), _lif(2)),
+                                   r"'l0' \(Linear\): weights \(2, 3\) expect 3 inputs, got 2"),
+    "bias of the wrong length": (_chain(nir.Affine(weight=np.ones((2, 2)), bias=np.ones(3)),
+                                        _lif(2)), r"'l0' \(Affine\) bias has 3 values.*2 neurons"),
+    "per-neuron tau of the wrong length": (_chain(nir.Linear(weight=np.ones((2, 2))),
+                                                  _lif(2, tau=np.full(3, 0.02))),
+                                           r"'l1' \(LIF\) tau has 3 values"),
+    "neurons fed another size": (_chain(nir.Linear(weight=np.ones((3, 2))), _lif(2)),
+                                 r"'l1' \(LIF\) has 2 neurons but its input 'l0' gives 3"),
+    "scale of the wrong length": (_chain(nir.Scale(scale=np.ones(3)), _lif(2)),
+                                  r"'l0' \(Scale\) scale has 3 values"),
+    "NaN time constant": (_chain(nir.Linear(weight=np.ones((2, 2))),
+                                 _lif(2, tau=np.array([0.02, np.nan]))),
+                          r"'l1' \(LIF\) tau has 1 NaN value"),
+    "infinite threshold": (_chain(nir.Linear(weight=np.ones((2, 2))),
+                                  _lif(2, v_threshold=np.array([np.inf, 1.0]))),
+                           r"'l1' \(LIF\) v_threshold has 1 infinite value"),
+    "negative time constant": (_chain(nir.Linear(weight=np.ones((2, 2))),
+                                      _lif(2, tau=np.full(2, -0.02))),
+                               r"'l1' \(LIF\) tau has value\(s\) <= 0"),
+    "NaN synaptic time constant": (_chain(nir.Linear(weight=np.ones((2, 2))),
+                                          _cuba(2, tau_syn=np.full(2, np.nan))),
+                                   r"'l1' \(CubaLIF\) tau_syn has 2 NaN"),
+    "NaN weight": (_chain(nir.Linear(weight=np.array([[1.0, np.nan], [0.0, 1.0]])), _lif(2)),
+                   r"'l0' \(Linear\) weight has 1 NaN"),
+    "negative delay": (_chain(nir.Linear(weight=np.ones((2, 2))), nir.Delay(delay=-np.ones(2)),
+                              _lif(2)), r"'l1' \(Delay\) delay has value\(s\) < 0"),
+    "text weights": (_chain(nir.Linear(weight=np.array([["a", "b"], ["c", "d"]])), _lif(2)),
+                     r"'l0' \(Linear\) weight must be real numbers"),
+    "conv bias of the wrong length": (
+        nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([1, 4, 4])),
+                            "c": nir.Conv2d(input_shape=(4, 4), weight=np.ones((2, 1, 3, 3)),
+                                            stride=1, padding=0, dilation=1, groups=1,
+                                            bias=np.zeros(3)),
+                            "f": nir.Flatten(input_type=None, start_dim=0), "n": _lif(8)},
+                     edges=[("i", "c"), ("c", "f"), ("f", "n")], type_check=False),
+        r"'c' \(Conv2d\) bias has 3 values"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_corrupted_graphs_raise_a_model_error_naming_the_node(case):
+    graph, message = BROKEN[case]
+    with pytest.raises(sm.ModelError, match=message):
+        sm.import_nir(graph, dt=1e-3)
+
+
+def test_inputs_of_different_sizes_into_one_node_are_named():
     g = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])),
-                            "aff": nir.Affine(weight=np.eye(2), bias=np.full(2, 0.1)),
-                            "m": cuba, "o": nir.Output(output_type=np.array([2]))},
-                     edges=[("i", "aff"), ("aff", "m"), ("m", "o")], type_check=False)
-    with pytest.raises(sm.ModelError, match="'m'.*constant input"):
+                            "a": nir.Linear(weight=np.ones((2, 2))),
+                            "b": nir.Linear(weight=np.ones((3, 2))),
+                            "s": nir.Scale(scale=np.ones(2)), "n": _lif(2)},
+                     edges=[("i", "a"), ("i", "b"), ("a", "s"), ("b", "s"), ("s", "n")],
+                     type_check=False)
+    with pytest.raises(sm.ModelError, match="'s' \\(Scale\\) sums inputs of different sizes: "
+                                            "'a' gives 2, 'b' gives 3"):
         sm.import_nir(g, dt=1e-3)
-    lif = nir.LIF(tau=np.full(2, 0.02), r=np.full(2, 20.0), v_leak=np.zeros(2),
-                  v_threshold=np.ones(2))
-    g.nodes["m"] = lif
-    net = sm.import_nir(g, dt=1e-3)  # into a LIF a constant input is a bias
-    np.testing.assert_allclose(net.populations["m"].bias, 0.1, rtol=1e-12)
-    assert math.isclose(net.populations["m"].model.tau_mem, -1.0 / math.log(1 - 0.05))

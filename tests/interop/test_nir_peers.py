@@ -18,24 +18,13 @@ import pytest
 import spikemem as sm
 from spikemem import UnsupportedFeatureError
 from spikemem.targets import missing_features, spec
-from builders import untied
+from builders import run_nirtorch, untied
 
 torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
 nir = pytest.importorskip("nir", reason="needs nir: pip install 'spikemem[nir]'")
 nirtorch = pytest.importorskip("nirtorch", reason="needs nirtorch: pip install 'spikemem[nir]'")  # snnTorch and Norse read NIR through it
 
 STEPS = 200
-
-
-def run_peer(module, x):
-    """Step a nirtorch module over x (steps, n); its output spikes (steps, n_out)."""
-    state, out = None, []
-    with torch.no_grad():
-        for t in range(len(x)):
-            inp = torch.tensor(x[t:t + 1], dtype=torch.float32)
-            o, state = module(inp) if state is None else module(inp, state)
-            out.append(o[0].numpy() > 0)
-    return np.array(out)
 
 
 def assert_shifted(spikemem_spikes, peer_spikes, depth, what):
@@ -88,7 +77,7 @@ def test_spikemem_to_snntorch(tau_syn_first):
     ref = sm.compile(net).run(STEPS, inputs={"in": x})
     with contextlib.redirect_stdout(io.StringIO()):  # snnTorch prints progress
         module = import_from_nir(sm.export.nir(net, dt=1e-4))  # snnTorch's fixed dt
-    assert_shifted(ref.spikes["b"], run_peer(module, x), 2, "snnTorch")
+    assert_shifted(ref.spikes["b"], run_nirtorch(module, x), 2, "snnTorch")
 
 
 def test_spikemem_to_norse():
@@ -112,7 +101,7 @@ def test_spikemem_to_norse():
         module = norse.from_nir(sm.export.nir(net, dt=1e-3), dt=1e-3)
     finally:
         logging.disable(logging.NOTSET)
-    assert_shifted(ref.spikes["b"], run_peer(module, x), 2, "Norse")
+    assert_shifted(ref.spikes["b"], run_nirtorch(module, x), 2, "Norse")
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +160,7 @@ def norse_made():
                                                     v_th=torch.tensor(0.4)), dt=dt))
     graph = norse.to_nir(model, torch.zeros(1, 8), dt=dt)
     x = np.random.default_rng(1).random((STEPS, 8)) < 0.3
-    return graph, x, run_peer(model, x), dt
+    return graph, x, run_nirtorch(model, x), dt
 
 
 @pytest.mark.parametrize("target", target_params())

@@ -188,10 +188,6 @@ def test_loihi_receptors_and_subtract_reset():
 
 def test_loihi_refuses_what_it_cannot_express():
     net = sm.Network()
-    net.population("p", 2, sm.LIF(v_th=0.1, v_reset=0.2))
-    with pytest.raises(ModelError, match="v_th=0.1 must exceed v_reset=0.2"):
-        sm.compile(net, target="loihi2")
-    net = sm.Network()
     net.population("p", 2, sm.LIF(refractory=100))
     with pytest.raises(ModelError, match="refractory=100 steps exceeds loihi2's maximum of 63"):
         sm.compile(net, target="loihi2")
@@ -208,7 +204,8 @@ def test_loihi_refuses_what_it_cannot_express():
     net.source("in", 3)
     net.population("out", 2, sm.IF(tau_syn=0.0, v_th=1e9))   # an "integrate only" readout
     net.connect("in", "out", np.full((3, 2), 0.2))
-    with pytest.raises(ModelError, match="'in->out': every weight rounds to 0"):
+    with pytest.raises(ModelError, match=r"'in->out': every weight is lost on loihi2.*"
+                                         r"threshold v_th - v_reset = 1e\+09"):
         sm.compile(net, target="loihi2")
     net.set_population("out", model=sm.IF(tau_syn=0.0, v_th=10.0))
     sm.compile(net, target="loihi2")
@@ -471,7 +468,10 @@ def test_fixed_point_refuse_adaptation_they_cannot_hold():
     with pytest.raises(ModelError, match="population 'p': beta_adapt = 100000 is outside "
                                          "spinnaker1's s16.15 range"):
         sm.compile(net, target="spinnaker")
-    sm.compile(net, target="loihi2")   # the scale shrinks to fit b in 24 bits
+    # the scale that keeps the highest ALIF threshold in range rounds v_th to 0: refused
+    with pytest.raises(ModelError, match=r"population 'p': its threshold v_th - v_reset = 1 "
+                                         r"rounds to 0 on loihi2.*v_th \+ beta_adapt \* a_max"):
+        sm.compile(net, target="loihi2")
 
 
 @pytest.mark.parametrize("target", ["loihi2", "spinnaker"])

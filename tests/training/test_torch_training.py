@@ -260,25 +260,33 @@ def test_digits_classifier_trains_and_deploys_to_numpy(one_thread):
 
 
 @pytest.mark.parametrize("shift", [0, 3, 600])
-def test_sparse_delayed_product_equals_dense_with_gradients(shift):
-    from spikemem.targets.torch.delivery import SPARSE_MIN_ROWS, delayed_spike_product
+def test_sparse_delayed_product_equals_dense_with_gradients(shift, monkeypatch):
+    """Sparse spike matrices into many neurons go through their indices, the weight
+    gradient in blocks of rows; narrow products stay dense; both equal x @ w."""
+    from spikemem.targets.torch import delivery
 
+    monkeypatch.setattr(delivery, "GRADIENT_BLOCK_BYTES", 4096)  # several blocks
     gen = torch.Generator().manual_seed(shift)
-    rows = SPARSE_MIN_ROWS * 2
-    x = (torch.rand((rows, 50), generator=gen) < 0.05).double().requires_grad_()
-    w = torch.randn((50, 7), generator=gen, dtype=torch.float64, requires_grad=True)
-    g = torch.randn((rows, 7), generator=gen, dtype=torch.float64)
-    out = delayed_spike_product(x, w, shift)
-    assert out.grad_fn.name().endswith("_ShiftedSparseProductBackward")
-    (out * g).sum().backward()
-    gx, gw = x.grad.clone(), w.grad.clone()
-    x.grad = w.grad = None
-    dense = torch.cat([torch.zeros((min(shift, rows), 7), dtype=torch.float64),
-                       x[:max(rows - shift, 0)] @ w])
-    (dense * g).sum().backward()
-    torch.testing.assert_close(out, dense)
-    torch.testing.assert_close(gx, x.grad)
-    torch.testing.assert_close(gw, w.grad)
+    rows = delivery.SPARSE_MIN_ROWS * 2
+    for n_post, backward in ((delivery.SPARSE_MIN_COLUMNS, "_ShiftedSparseProductBackward"),
+                             (7, "_DenseProductBackward")):
+        x = (torch.rand((rows, 50), generator=gen) < 0.05).double().requires_grad_()
+        w = torch.randn((50, n_post), generator=gen, dtype=torch.float64, requires_grad=True)
+        g = torch.randn((rows, n_post), generator=gen, dtype=torch.float64)
+        out = delivery.delayed_spike_product(x, w, shift)
+        assert out.grad_fn is not None
+        assert shift >= rows or out.grad_fn.name().endswith(backward) or \
+            any(f is not None and f.name().endswith(backward)
+                for f, _ in out.grad_fn.next_functions)
+        (out * g).sum().backward()
+        gx, gw = x.grad.clone(), w.grad.clone()
+        x.grad = w.grad = None
+        dense = torch.cat([torch.zeros((min(shift, rows), n_post), dtype=torch.float64),
+                           x[:max(rows - shift, 0)] @ w])
+        (dense * g).sum().backward()
+        torch.testing.assert_close(out, dense)
+        torch.testing.assert_close(gx, x.grad)
+        torch.testing.assert_close(gw, w.grad)
 
 
 def test_population_groups_are_strongly_connected_and_upstream_first():

@@ -112,7 +112,7 @@ class NeuronModel:
                              f"{sorted(MODELS)}")
         fields = dict(d)
         kind = fields.pop("type")
-        if kind not in MODELS:
+        if not isinstance(kind, str) or kind not in MODELS:
             near = difflib.get_close_matches(str(kind), list(MODELS), n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise ModelError(f"neuron model type {kind!r} is unknown{hint}: known types are "

@@ -9,8 +9,9 @@ each term of dw multiplies its s16.15 factors (the coefficient, held with 12 mor
 bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
 rounded to weight units (SpiNNaker: to nearest; Loihi: stochastically, as its learning engine
 does, so that updates smaller than a mantissa step are not lost), added, and the weight
-clipped to the rule's bounds and the chip's range. Arriving spikes deliver the weights as they
-are at the start of the step.
+clipped to the rule's bounds and the chip's range (`saturated` counts the weights that the
+chip's range clipped where the rule's bounds lie beyond it; the run reports them). Arriving
+spikes deliver the weights as they are at the start of the step.
 """
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class FixedPlastic:
             max(lo, math.ceil(self.rule.w_min / unit - 1e-9))
         self.hi = hi if math.isinf(self.rule.w_max) else \
             min(hi, math.floor(self.rule.w_max / unit + 1e-9))
+        # where the chip's range is narrower than the rule's bounds, reaching it is reported
+        self.chip_bound = (self.rule.w_min < lo * unit, self.rule.w_max > hi * unit)
+        self.saturated = 0
         self.to_raw = round(unit * ONE * 2 ** CONV_BITS)
         self.from_raw = round(2 ** CONV_BITS / (unit * ONE))
         self.decay = {t.name: (2 ** 32 if math.isinf(t.tau) else round(t.decay(dt) * 2 ** 32))
@@ -85,8 +89,12 @@ class FixedPlastic:
         dw = summed_terms(self.terms, factor,
                           lambda coef: np.full(self.w.shape, coef, dtype=np.int64), fx_mul)
         if dw is not None:
-            step = self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)
-            np.clip(self.w + step, self.lo, self.hi, out=self.w)
+            new = self.w + self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)
+            if self.chip_bound[0]:
+                self.saturated += int(np.count_nonzero(new < self.lo))
+            if self.chip_bound[1]:
+                self.saturated += int(np.count_nonzero(new > self.hi))
+            np.clip(new, self.lo, self.hi, out=self.w)
 
     def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
         """x / 2**bits rounded to nearest (weight units)."""

@@ -8,7 +8,8 @@ integer input of that receptor (and sign, for SpiNNaker's positive and negative 
 rings) of every neuron. Static synapses are grouped per projection and delay (and sign);
 each step the integer weights of a group's spiking presynaptic neurons are summed per target,
 transformed as the chip does (Loihi: shifted by the projection's weight exponent) and added
-to the ring at t + delay.
+to the ring at t + delay. Neuron blocks count the values that leave their range (Overflows);
+each run's Result.warnings names them per population, after the plan's warnings.
 """
 from __future__ import annotations
 
@@ -58,6 +59,26 @@ def groups_of(proj, values: np.ndarray, pre: slice, column: int, n_post: int,
     return out
 
 
+class Overflows:
+    """Per neuron counts of the steps (summed over trials) at which a fixed-point value left
+    its range, by kind (a sentence such as "its current u wrapped around 24 bits")."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.counts: dict[str, np.ndarray] = {}
+
+    def add(self, kind: str, mask: np.ndarray) -> None:
+        """Count the True entries of bool `mask` (..., n) per neuron."""
+        if mask.any():
+            hits = mask.reshape(-1, self.n).sum(axis=0)
+            self.counts[kind] = self.counts.get(kind, 0) + hits
+
+    def take(self) -> dict:
+        """{kind: (n,) counts} since the last take()."""
+        out, self.counts = self.counts, {}
+        return out
+
+
 def per_neuron(pops: list, values: list, dtype=np.int64) -> np.ndarray:
     """One (n,) array over a block's populations from one value (scalar or (p.n,)) each."""
     return np.concatenate([np.broadcast_to(x, (p.n,)) for p, x in zip(pops, values)]) \
@@ -88,6 +109,27 @@ class FixedPointSimulation(ArraySimulation):
     @abstractmethod
     def synapses(self) -> tuple[list, list]:
         """(static Groups, plastic projections) of the network, from the plan."""
+
+    def _run_warnings(self) -> list[str]:
+        """The plan's losses, then what left its range in this run, per population (each
+        block counts its neurons' Overflows)."""
+        out = list(self.plan.warnings)
+        for blk in self.blocks:
+            for kind, counts in blk.overflows.take().items():
+                for name, sl in self.pop_slice.items():
+                    if blk.start_index <= sl.start < blk.stop_index:
+                        c = counts[sl.start - blk.start_index:sl.stop - blk.start_index]
+                        if c.any():
+                            out.append(f"population {name!r}: {kind} {int(c.sum())} time(s) "
+                                       f"in this run, in {int(np.count_nonzero(c))} of "
+                                       f"{c.size} neurons")
+        for p in self.plastic:
+            if p.saturated:
+                out.append(f"projection {p.proj.name!r}: a plastic weight reached the "
+                           f"{self.chip.name} weight range (beyond it, inside the rule's "
+                           f"bounds) {p.saturated} time(s) in this run and was clipped")
+                p.saturated = 0
+        return out
 
     def column(self, proj, sign: int = 0) -> int:
         """The arrival column of the first target neuron of `proj` (in lane `sign`)."""

@@ -25,7 +25,8 @@ SPEC = TargetSpec(
     capabilities=CAPABILITIES,
     options={"chip": "chip description (default 'loihi2'; 'loihi1' or a .toml path)",
              "headroom_bits": "bits of u/v range kept above the (highest ALIF) threshold "
-                              "(default None: enough that u cannot wrap, 3..10)"},
+                              "(default None: enough that u cannot wrap; 0..22 by hand, and "
+                              "the run reports any wrap in Result.warnings)"},
     # 8-bit weights: counts drift by a spike or two over long runs and plastic weights move
     # in mantissa steps, so spike times and weights are what this target promises
     variants=(Variant("fixed_pt", {}, Tolerance(count_agreement=0.0, time_agreement=0.85,

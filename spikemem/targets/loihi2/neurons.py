@@ -9,7 +9,8 @@ Per step, with integer u, v (24-bit) per neuron:
   spike = v > vth << 6; v = 0 where it spiked
 where trunc0 rounds toward zero and a is this step's arrivals (the sum over projections of
 the summed 8-bit weight mantissas of arriving spikes, shifted by the projection's weight
-exponent; spikemem/targets/fixed/simulation.py).
+exponent; spikemem/targets/fixed/simulation.py). Every wrap of u and every saturation of v
+is counted per neuron (Overflows) and reported in the run's Result.warnings.
 
 Refractory periods are not in Lava's model; Loihi's hardware compartments have a refractory
 delay (Davies et al. 2018) during which v is held at its reset value while u integrates, the
@@ -26,7 +27,7 @@ import numpy as np
 from ...model.neurons import ALIF, LIF
 from ..engine.loop import NeuronBlock
 from ..engine.threshold import spike
-from ..fixed.simulation import per_neuron
+from ..fixed.simulation import Overflows, per_neuron
 
 UV_MAX = 2 ** 23
 
@@ -64,6 +65,7 @@ class LIFBlock(NeuronBlock):
         self.v_offset = per_neuron(pops, [x.v_offset for x in q], np.float64)
         self.act_shift = chip.arith("activation_shift")
         self.any_refractory = bool(self.refractory.any())
+        self.overflows = Overflows(self.stop_index - self.start_index)
 
     def start(self, batch: int) -> None:
         n = self.stop_index - self.start_index
@@ -77,11 +79,15 @@ class LIFBlock(NeuronBlock):
 
     def step(self, arrivals, out) -> None:
         a = np.left_shift(arrivals, self.act_shift)
-        u = wrap_current(trunc_decay(self.u, self.u_factor) + a)
+        u = trunc_decay(self.u, self.u_factor) + a
+        self.overflows.add("its current u wrapped around its 24-bit range (raise headroom_bits "
+                           "or leave it None)", (u > UV_MAX) | (u <= -UV_MAX))
+        u = wrap_current(u)
         v = trunc_decay(self.v, self.v_factor) + u[:, 0]
         for r in range(1, self.n_rec):
             v += u[:, r]
         v += self.bias
+        self.overflows.add("v saturated at its 24-bit range", np.abs(v) >= UV_MAX)
         np.clip(v, -UV_MAX + 1, UV_MAX - 1, out=v)
         theta, removed = self.threshold()
         if self.any_refractory:

@@ -10,7 +10,8 @@ magnitudes, saturates at 65535, and enters the neuron as (pos - neg) << shift (t
 receptor's ring-buffer shift). Per step: i_r = mul(i_r, alpha_r) + a_r;
 v = (mul(v, beta) + sum_r i_r) + bias; refractory, threshold (v > theta), zero/subtract reset
 exactly as the canonical rule. The values come from the plan (hal/quantize.py
-SpinnakerNeurons).
+SpinnakerNeurons). Every saturated ring-buffer slot, current and v is counted per neuron
+(Overflows) and reported in the run's Result.warnings.
 """
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ from ...model.neurons import ALIF, LIF
 from ..engine.loop import NeuronBlock
 from ..engine.threshold import spike
 from ..fixed.s1615 import fx_mul, mul_decay
-from ..fixed.simulation import per_neuron
+from ..fixed.simulation import Overflows, per_neuron
+
+
+CURRENT = "its synaptic current saturated at the s16.15 range (|i| < 65536)"
+VOLTAGE = "v saturated at the s16.15 range (|v| < 65536)"
 
 
 class LIFBlock(NeuronBlock):
@@ -51,6 +56,7 @@ class LIFBlock(NeuronBlock):
         top = 2 ** (chip.arith("integer_bits") + self.frac)
         self.lo, self.hi = -top, top - 1
         self.buffer_max = 2 ** chip.arith("weight_bits") - 1
+        self.overflows = Overflows(n)
 
     def start(self, batch: int) -> None:
         n = self.stop_index - self.start_index
@@ -59,8 +65,10 @@ class LIFBlock(NeuronBlock):
         self.ref = np.zeros((batch, n), dtype=np.int64)
         self.total = np.zeros((batch, n), dtype=np.int64)
 
-    def sat(self, x):
-        """x saturated to the s16.15 range."""
+    def sat(self, x, kind: str | None = None):
+        """x saturated to the s16.15 range; counted as `kind` (Overflows) where given."""
+        if kind is not None:
+            self.overflows.add(kind, (x < self.lo) | (x > self.hi))
         return np.clip(x, self.lo, self.hi)
 
     def threshold(self):
@@ -68,13 +76,16 @@ class LIFBlock(NeuronBlock):
         return self.v_th
 
     def step(self, arrivals, out) -> None:
+        self.overflows.add("a ring-buffer slot saturated at 65535 (input lost)",
+                           arrivals > self.buffer_max)
         buf = np.minimum(arrivals, self.buffer_max)  # (batch, n_rec, 2, n)
         a = np.left_shift(buf[:, :, 0] - buf[:, :, 1], self.shift)
-        i = self.sat(mul_decay(self.i, self.alpha) + a)
+        i = self.sat(mul_decay(self.i, self.alpha) + a, CURRENT)
         total = i[:, 0]
         for r in range(1, self.n_rec):
-            total = self.sat(total + i[:, r])
-        v = self.sat(self.sat(mul_decay(self.v, self.beta) + total) + self.bias)
+            total = self.sat(total + i[:, r], CURRENT)
+        v = self.sat(self.sat(mul_decay(self.v, self.beta) + total, VOLTAGE) + self.bias,
+                     VOLTAGE)
         theta = self.threshold()
         if self.any_refractory:
             spike(v, theta, out, self.ref, self.refractory, self.v_reset)

@@ -15,9 +15,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-#: spike matrices with at most this fraction of ones (and enough rows) use their indices
+#: spike matrices with at most this fraction of ones (and enough rows), into at least
+#: SPARSE_MIN_COLUMNS postsynaptic neurons, use their indices (finding them costs about as
+#: much as a dense product into a few dozen columns)
 SPARSE_DENSITY = 0.15
 SPARSE_MIN_ROWS = 256
+SPARSE_MIN_COLUMNS = 64
+#: the weight gradient sums rows of the output gradient in blocks of about this many bytes
+#: (rows of a block are read many times: they should stay in cache)
+GRADIENT_BLOCK_BYTES = 2**23
 
 
 class EventTable:
@@ -81,7 +87,7 @@ class _ShiftedSparseProduct(torch.autograd.Function):
     def forward(ctx, x, w, rows, cols, shift: int):
         ctx.save_for_backward(x, w)
         ctx.shift = shift
-        return _bag_sum(cols, rows, w, x.shape[0])
+        return _bag_sum(cols, rows, w.detach(), x.shape[0])
 
     @staticmethod
     def backward(ctx, grad):
@@ -92,11 +98,38 @@ class _ShiftedSparseProduct(torch.autograd.Function):
             g = grad[shift:]
             gx = torch.cat([g, grad.new_zeros((shift, grad.shape[1]))]) @ w.t()
         if ctx.needs_input_grad[1]:
-            ones = x.detach()[:m - shift]
-            ones = (ones if ones.dtype == torch.bool else ones != 0).t().contiguous()
-            cols_t, rows_t = torch.nonzero(ones, as_tuple=True)  # sorted by column
-            gw = _bag_sum(rows_t + shift, cols_t, grad.contiguous(), w.shape[0])
+            gw = _spike_gradient(x.detach()[:m - shift], grad[shift:].contiguous(), w.shape[0])
         return gx, gw, None, None, None
+
+
+class _DenseProduct(torch.autograd.Function):
+    """x @ w, with the weight gradient computed as (G^T X)^T: both operands read row by row
+    (autograd's X^T G runs several times slower on a tall x)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gx = grad @ w.t() if ctx.needs_input_grad[0] else None
+        gw = (grad.t() @ x).t() if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+def _spike_gradient(x: torch.Tensor, grad: torch.Tensor, n_pre: int) -> torch.Tensor:
+    """X^T G for a 0/1 matrix x (rows, n_pre) and grad (rows, n_post): per block of rows,
+    the sums of the grad rows at each column's ones (bags of rows that stay in cache)."""
+    out = grad.new_zeros((n_pre, grad.shape[1]))
+    size = max(1, GRADIENT_BLOCK_BYTES // max(1, grad.shape[1] * grad.element_size()))
+    for start in range(0, x.shape[0], size):
+        ones = x[start:start + size]
+        ones = (ones if ones.dtype == torch.bool else ones != 0).t().contiguous()
+        cols_t, rows_t = torch.nonzero(ones, as_tuple=True)  # sorted by column
+        out += _bag_sum(rows_t, cols_t, grad[start:start + size], n_pre)
+    return out
 
 
 def delayed_spike_product(x: torch.Tensor, w: torch.Tensor, shift: int = 0) -> torch.Tensor:
@@ -105,15 +138,15 @@ def delayed_spike_product(x: torch.Tensor, w: torch.Tensor, shift: int = 0) -> t
     x: (rows, n_pre) spikes, bool or exactly 0./1. (rows = steps * batch, so a delay of d
     steps is a shift of d * batch rows). A sparse spike matrix is used through the indices
     of its ones: the shift is a change of row indices and the cost follows the number of
-    spikes, forward and backward.
+    spikes, forward and backward (unless it drives only a few postsynaptic neurons).
     """
     m = x.shape[0]
     shift = min(shift, m)
-    if m >= SPARSE_MIN_ROWS and x.device.type == "cpu":
+    if m >= SPARSE_MIN_ROWS and w.shape[1] >= SPARSE_MIN_COLUMNS and x.device.type == "cpu":
         rows, cols = torch.nonzero(x.detach()[:m - shift], as_tuple=True)
         if rows.numel() <= SPARSE_DENSITY * x.numel():
             return _ShiftedSparseProduct.apply(x, w, rows + shift, cols, shift)
-    out = x[:m - shift].to(w.dtype) @ w
+    out = _DenseProduct.apply(x[:m - shift].to(w.dtype), w)
     if shift == 0:
         return out
     return torch.cat([out.new_zeros((shift, w.shape[1])), out])

@@ -1,0 +1,402 @@
+"""The numba target's compiled step loop: docs/semantics.md rules 1-5, fused, per trial.
+
+All compiled code of the target lives in this one file, so that numba's disk cache
+(`cache=True`, keyed by this file) is invalidated whenever any of it changes. Every float
+operation is the numpy target's, in its order (no fastmath): identical results.
+
+Arrays are grouped in namedtuples (built by neurons.py, synapses.py, simulate.py):
+`Neurons` the neuron blocks (one per population) and their parameters, `Static` the
+static synapses, `Plastic` the plastic
+projections and their rules, `Probes` what is recorded, `State` the simulation state (one
+leading trial axis everywhere). Per step t of a trial b: plastic projections deliver;
+neurons step (reading arrivals from the ring buffer, clearing their slots); sources write
+their spikes; plastic projections learn; this step's spikes are pushed through the static
+tables into the buffer slots of their arrival steps; probes record.
+
+Sizes: N neurons, S sources + N neurons in the spike vector (n_total), R receptor slots per
+neuron (the network's largest receptor count), current slot r * N + neuron.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+#: model ids of the neuron lowering table (neurons.py), which the neuron step switches on
+LIF_ID, ALIF_ID = 0, 1
+#: kinds of a plasticity factor: the arriving pre spike, the post spike, the weight, a trace
+PRE, POST, WEIGHT, TRACE = 0, 1, 2, 3
+#: kinds of a recorded state variable
+V, I, A = 0, 1, 2
+#: propagate prefetches the synapses of the spike this many places ahead
+AHEAD = 16
+
+Neurons = namedtuple("Neurons", [
+    "blocks",       # int32 (n_blocks, 4): first neuron, stop, model id, refractory (steps)
+    "params",       # (n_blocks, 6): see the N_* columns
+    "alpha",        # (n_blocks, R) synaptic decay per receptor (0 for receptors it lacks)
+    "bias",         # (N,)
+])
+N_BETA, N_V_TH, N_V_RESET, N_SUBTRACT, N_RHO, N_BETA_ADAPT = range(6)
+Static = namedtuple("Static", [
+    "delays",       # int64 (n_delays,) steps
+    "start",        # int64 (n_delays, n_total * n_parts + 1): pre j's synapses onto part
+                    # p are target/weight[start[d, c]:start[d, c + 1]], c = j * n_parts + p
+    "target",       # int32/int64 (n_synapses,) flat current slot
+    "weight",       # float64 (n_synapses,)
+    "bounds",       # int64 (n_parts + 1,) neuron ranges of the parts
+])
+Plastic = namedtuple("Plastic", [
+    "proj",         # int64 (n_proj, 12): see the P_* columns
+    "w_bounds",     # (n_proj, 2) w_min, w_max
+    "syn_pre", "syn_post", "syn_slot",  # int64 (n_syn,) local pre, local post, current slot
+    "csr_start",    # int64: proj p's pre j owns csr_syn[csr_start[c + j]:csr_start[c + j + 1]]
+    "csr_syn",      # int64 (n_syn,) synapse ids by pre (stable)
+    "trace",        # int64 (n_traces, 4): side, first value, length, saturate
+    "trace_coef",   # (n_traces, 2): decay, jump
+    "term_coef",    # (n_terms,)
+    "term_factors",  # int64 (n_terms + 1,): term k's factors are [term_factors[k], [k + 1])
+    "factor",       # int64 (n_factors, 2): kind, trace index (TRACE only)
+])
+P_DELAY, P_PRE, P_N_PRE, P_POST, P_N_POST, P_SYN, P_SYN_END, P_CSR, P_TERM, P_TERM_END, \
+    P_TRACE, P_TRACE_END = range(12)
+Probes = namedtuple("Probes", [     # each a range per probe; outputs side by side
+    "spikes",       # int64 (n, 2): first spike-vector index, length
+    "counts",       # int64 (n, 2): first spike-vector index, length
+    "vars",         # int64 (n, 3): first neuron, length, variable (V, I or A)
+])
+State = namedtuple("State", [
+    "v", "isum", "a",   # (B, N) membrane, summed current I_t, adaptation
+    "i",                # (B, R, N) receptor currents
+    "ref",              # int32 (B, N) refractory counters
+    "hist",             # bool (B, ring, n_total) spike vectors of the last `ring` steps
+    "buf",              # (B, ring, R * N) future arrivals
+    "spikes",           # int64 (B, n_total) scratch: this step's spiking indices
+    "w",                # (B, n_syn) plastic weights
+    "traces",           # (B, n_trace_values)
+    "trace_nonzero",    # bool (B, n_traces) scratch
+    "term_skip",        # bool (B, n_terms) scratch
+])
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Ask the CPU to fetch array[index] into its caches (LLVM's prefetch: read, keep)."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(array)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array, data, [args[1]],
+                                           wraparound=False)
+        i32 = ir.IntType(32)
+        pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        builder.call(fn, [pointer, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(array, index), codegen
+
+
+# ---- rules 1-3: arrivals and neurons -------------------------------------------------------
+@njit(cache=True)
+def deliver_plastic(pl, st, b, t, ring):
+    """Rule 1 for plastic projections: W^T s_pre[t - d] with this step's weights, added
+    after the static arrivals, spike by spike in pre order."""
+    cur = st.buf[b, t % ring]
+    w = st.w[b]
+    for p in range(pl.proj.shape[0]):
+        row = pl.proj[p]
+        spikes = st.hist[b, (t - row[P_DELAY]) % ring]
+        for j in range(row[P_N_PRE]):
+            if spikes[row[P_PRE] + j]:
+                for k in range(pl.csr_start[row[P_CSR] + j], pl.csr_start[row[P_CSR] + j + 1]):
+                    s = pl.csr_syn[k]
+                    cur[pl.syn_slot[s]] += w[s]
+
+
+@njit(cache=True)
+def step_block(nrn, st, b, slot, k, lo, hi, n_src):
+    """Rules 2-3 of block k's neurons lo <= j < hi in trial b (with the ALIF threshold for
+    an ALIF block): reads and clears their slots of this step's arrivals, writes their
+    spikes into the spike vector. Plain loops over views, so that they vectorise: one pass
+    per receptor, the last receptor's within the membrane's pass."""
+    n, last = st.v.shape[1], st.i.shape[1] - 1
+    refractory, adaptive = nrn.blocks[k, 3], nrn.blocks[k, 2] == ALIF_ID
+    beta, v_th, v_reset, subtract, rho, beta_adapt = nrn.params[k, N_BETA], \
+        nrn.params[k, N_V_TH], nrn.params[k, N_V_RESET], nrn.params[k, N_SUBTRACT] != 0.0, \
+        nrn.params[k, N_RHO], nrn.params[k, N_BETA_ADAPT]
+    cur = st.buf[b, slot]
+    isum = st.isum[b, lo:hi]
+    for r in range(last):            # rule 2: i = alpha * i + a; I = ((i_1 + i_2) + i_3) ...
+        i, arrived, alpha = st.i[b, r, lo:hi], cur[r * n + lo:r * n + hi], nrn.alpha[k, r]
+        for j in range(hi - lo):
+            x = i[j] * alpha + arrived[j]
+            i[j] = x
+            isum[j] = x if r == 0 else isum[j] + x
+            arrived[j] = 0.0
+    i, arrived, alpha = st.i[b, last, lo:hi], cur[last * n + lo:last * n + hi], \
+        nrn.alpha[k, last]
+    v, ref, a, bias = st.v[b, lo:hi], st.ref[b, lo:hi], st.a[b, lo:hi], nrn.bias[lo:hi]
+    spikes = st.hist[b, slot, n_src + lo:n_src + hi]
+    for j in range(hi - lo):                         # the last receptor, then rule 3
+        x = i[j] * alpha + arrived[j]
+        i[j] = x
+        arrived[j] = 0.0
+        current = x if last == 0 else isum[j] + x
+        isum[j] = current
+        x = (v[j] * beta + current) + bias[j]
+        theta = v_th + beta_adapt * a[j] if adaptive else v_th
+        count = ref[j]
+        clamped = count > 0
+        x = v_reset if clamped else x
+        fired = (x > theta) & (not clamped)
+        ref[j] = refractory if fired else (count - 1 if clamped else count)
+        v[j] = (x - theta if subtract else v_reset) if fired else x
+        spikes[j] = fired
+        if adaptive:
+            a[j] = a[j] * rho + (1.0 if fired else 0.0)
+
+
+@njit(cache=True)
+def step_neurons(nrn, st, b, slot, lo, hi, n_src):
+    """Every block's neurons within [lo, hi), each with its model's step."""
+    for k in range(nrn.blocks.shape[0]):
+        first, stop = max(nrn.blocks[k, 0], lo), min(nrn.blocks[k, 1], hi)
+        if first < stop:
+            step_block(nrn, st, b, slot, k, first, stop, n_src)
+
+
+# ---- rules 4-5: plasticity -----------------------------------------------------------------
+# (helpers called per synapse take arrays and numbers, not the namedtuples: passing those
+# costs a reference count per array on every call)
+@njit(cache=True)
+def update_trace(x, spikes, decay, jump, saturate):
+    """Rule 4 for one trace x (n,) driven by spikes (n,); True if x is nonzero anywhere."""
+    nonzero = False
+    for j in range(x.shape[0]):
+        y = x[j] * decay
+        if saturate:
+            if spikes[j]:
+                y = jump
+        else:
+            y = y + jump * (1.0 if spikes[j] else 0.0)
+        x[j] = y
+        nonzero |= y != 0.0
+    return nonzero
+
+
+@njit(cache=True)
+def any_spike(spikes):
+    for j in range(spikes.shape[0]):
+        if spikes[j]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def clip(x, lo, hi):
+    """numpy's clip: min(max(x, lo), hi), NaN kept."""
+    if np.isnan(x):
+        return x
+    x = x if x > lo else lo
+    return x if x < hi else hi
+
+
+@njit(cache=True)
+def learn(pl, st, b, t, ring):
+    """Rules 4-5 for every plastic projection of trial b: traces, then per synapse
+    dw = (t1 + t2) + ..., each term ((coef * f1) * f2) ...; w = clip(w + dw). A term with a
+    factor that is zero at every neuron of the trial is skipped (as the numpy target skips
+    it for the whole batch: the same values, at most the sign of a zero differs)."""
+    post_all = st.hist[b, t % ring]
+    w, x, skip = st.w[b], st.traces[b], st.term_skip[b]
+    for p in range(pl.proj.shape[0]):
+        row = pl.proj[p]
+        pre = st.hist[b, (t - row[P_DELAY]) % ring, row[P_PRE]:row[P_PRE] + row[P_N_PRE]]
+        post = post_all[row[P_POST]:row[P_POST] + row[P_N_POST]]
+        for q in range(row[P_TRACE], row[P_TRACE_END]):
+            first, length = pl.trace[q, 1], pl.trace[q, 2]
+            st.trace_nonzero[b, q] = update_trace(
+                x[first:first + length], pre if pl.trace[q, 0] == PRE else post,
+                pl.trace_coef[q, 0], pl.trace_coef[q, 1], pl.trace[q, 3] != 0)
+        any_pre, any_post = any_spike(pre), any_spike(post)
+        for k in range(row[P_TERM], row[P_TERM_END]):
+            skip[k] = False
+            for f in range(pl.term_factors[k], pl.term_factors[k + 1]):
+                kind = pl.factor[f, 0]
+                skip[k] |= (kind == PRE and not any_pre) or (kind == POST and not any_post) \
+                    or (kind == TRACE and not st.trace_nonzero[b, pl.factor[f, 1]])
+        w_min, w_max = pl.w_bounds[p, 0], pl.w_bounds[p, 1]
+        for s in range(row[P_SYN], row[P_SYN_END]):
+            i, j = pl.syn_pre[s], pl.syn_post[s]
+            dw, have = 0.0, False
+            for k in range(row[P_TERM], row[P_TERM_END]):
+                if skip[k]:
+                    continue
+                c = pl.term_coef[k]
+                for f in range(pl.term_factors[k], pl.term_factors[k + 1]):
+                    kind, q = pl.factor[f, 0], pl.factor[f, 1]
+                    if kind == WEIGHT:
+                        c = c * w[s]
+                    elif kind == PRE:
+                        c = c * (1.0 if pre[i] else 0.0)
+                    elif kind == POST:
+                        c = c * (1.0 if post[j] else 0.0)
+                    else:
+                        c = c * x[pl.trace[q, 1] + (i if pl.trace[q, 0] == PRE else j)]
+                dw = dw + c if have else c
+                have = True
+            w[s] = clip(w[s] + dw if have else w[s], w_min, w_max)
+
+
+# ---- rule 1 (static): push this step's spikes ----------------------------------------------
+@njit(cache=True)
+def collect_spikes(st, b, slot):
+    """This step's spiking indices of trial b into st.spikes[b], ascending; their count.
+    Eight spike flags are tested at once (most are False)."""
+    spikes, out = st.hist[b, slot], st.spikes[b]
+    whole = spikes.shape[0] // 8 * 8
+    words = spikes[:whole].view(np.uint64)
+    n = 0
+    for c in range(words.shape[0]):
+        if words[c]:
+            for j in range(8 * c, 8 * c + 8):
+                if spikes[j]:
+                    out[n] = j
+                    n += 1
+    for j in range(whole, spikes.shape[0]):
+        if spikes[j]:
+            out[n] = j
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def propagate(tab, st, b, t, ring, n_spikes, part):
+    """Add the static synapses onto `part` leaving this step's spikes into the buffer slots
+    of their arrival steps (t + d): spike by spike in index order, each in table order.
+    The synapses lie anywhere in memory: those of the spike AHEAD places later are
+    prefetched, and the index entries of the spike 2 * AHEAD places later."""
+    spikes = st.spikes[b]
+    n_parts = tab.bounds.shape[0] - 1
+    for k in range(tab.delays.shape[0]):
+        out = st.buf[b, (t + tab.delays[k]) % ring]
+        start = tab.start[k]
+        for q in range(n_spikes):
+            if q + 2 * AHEAD < n_spikes:
+                prefetch(start, spikes[q + 2 * AHEAD] * n_parts + part)
+            if q + AHEAD < n_spikes:
+                c = spikes[q + AHEAD] * n_parts + part
+                for e in range(start[c], start[c + 1], 8):
+                    prefetch(tab.target, e)
+                    prefetch(tab.weight, e)
+            c = spikes[q] * n_parts + part
+            for e in range(start[c], start[c + 1]):
+                out[tab.target[e]] += tab.weight[e]
+
+
+# ---- sources and probes --------------------------------------------------------------------
+@njit(cache=True)
+def write_sources(st, b, slot, src, k):
+    spikes = st.hist[b, slot]
+    for j in range(src.shape[2]):
+        spikes[j] = src[b, k, j]
+
+
+@njit(cache=True)
+def copy(source, out):
+    for j in range(source.shape[0]):
+        out[j] = source[j]
+
+
+@njit(cache=True)
+def record(pr, st, b, slot, k, spike_out, counts, var_out):
+    """Step k's probes of trial b into the outputs (B, steps, columns) and counts."""
+    spikes = st.hist[b, slot]
+    col = 0
+    for q in range(pr.spikes.shape[0]):
+        first, length = pr.spikes[q, 0], pr.spikes[q, 1]
+        copy(spikes[first:first + length], spike_out[b, k, col:col + length])
+        col += length
+    col = 0
+    for q in range(pr.counts.shape[0]):
+        first, length = pr.counts[q, 0], pr.counts[q, 1]
+        fired, count = spikes[first:first + length], counts[b, col:col + length]
+        for j in range(length):
+            count[j] += fired[j]
+        col += length
+    col = 0
+    for q in range(pr.vars.shape[0]):
+        first, length, kind = pr.vars[q, 0], pr.vars[q, 1], pr.vars[q, 2]
+        source = st.v[b] if kind == V else (st.isum[b] if kind == I else st.a[b])
+        copy(source[first:first + length], var_out[b, k, col:col + length])
+        col += length
+
+
+# ---- the step loop ---------------------------------------------------------------------
+def step_loop(plastic: bool, parallel: bool):
+    """The compiled step loop, specialised: without plastic projections their code is not
+    compiled at all (a cold start compiles less); `parallel` steps the parts of each step on
+    numba's threads (used only for large networks: parallel code takes about twice as long
+    to compile, and each step synchronises the threads twice)."""
+    def run(nrn, tab, pl, pr, st, src, t0, k0, k1, b0, b1, ring, spike_out, counts, var_out):
+        """Steps k0 <= k < k1 of trials b0 <= b < b1 of a run that began at step t0 (src:
+        bool (B, steps, S) the sources' spikes of the run; outputs (B, steps, ...)). Every
+        current slot belongs to one part, so parts in parallel keep each slot's sum in
+        order; without the GIL, other threads may run other trials at the same time."""
+        n_parts = tab.bounds.shape[0] - 1
+        for b in range(b0, b1):
+            for k in range(k0, k1):
+                t = t0 + k
+                slot = t % ring
+                if plastic:
+                    deliver_plastic(pl, st, b, t, ring)
+                for part in prange(n_parts):
+                    step_neurons(nrn, st, b, slot, tab.bounds[part], tab.bounds[part + 1],
+                                 src.shape[2])
+                write_sources(st, b, slot, src, k)
+                if plastic:
+                    learn(pl, st, b, t, ring)
+                n_spikes = collect_spikes(st, b, slot)
+                for part in prange(n_parts):
+                    propagate(tab, st, b, t, ring, n_spikes, part)
+                record(pr, st, b, slot, k, spike_out, counts, var_out)
+    return njit(cache=True, nogil=True, parallel=parallel)(run)
+
+
+#: (plastic, parallel) -> the step loop; each compiled when first used
+STEP_LOOPS = {(plastic, parallel): step_loop(plastic, parallel)
+              for plastic in (False, True) for parallel in (False, True)}
+
+
+# ---- building the static tables ------------------------------------------------------------
+@njit(cache=True)
+def count_by_part(pre, slot, bounds, n_neurons, counts):
+    """counts[pre * n_parts + p + 1] += 1 for each synapse, p the part of its slot."""
+    n_parts = bounds.shape[0] - 1
+    for e in range(pre.shape[0]):
+        counts[pre[e] * n_parts + part_of(slot[e] % n_neurons, bounds) + 1] += 1
+
+
+@njit(cache=True)
+def scatter_by_part(pre, slot, weight, bounds, n_neurons, cursor, target_out, weight_out):
+    """Place each synapse at cursor[pre * n_parts + p] (then advanced): grouped by pre, then
+    part, stably."""
+    n_parts = bounds.shape[0] - 1
+    for e in range(pre.shape[0]):
+        c = pre[e] * n_parts + part_of(slot[e] % n_neurons, bounds)
+        target_out[cursor[c]] = slot[e]
+        weight_out[cursor[c]] = weight[e]
+        cursor[c] += 1
+
+
+@njit(cache=True)
+def part_of(neuron, bounds):
+    """The part whose neuron range [bounds[p], bounds[p + 1]) holds `neuron`."""
+    p = 0
+    while neuron >= bounds[p + 1]:
+        p += 1
+    return p
