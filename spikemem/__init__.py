@@ -7,9 +7,10 @@
 """
 from . import export, targets
 from .errors import MappingError, ModelError, ModelFileError, UnsupportedFeatureError
-from .model import (ALIF, IF, LIF, AllToAll, AvgPool2d, Conv1d, Conv2d, FixedFanIn,
-                    FixedProbability, Network, NeuronModel, Normal, OneToOne, PlasticityRule,
-                    SumPool2d, Term, TokenLinear, Trace, Uniform, anti_hebbian, oja, pair_stdp)
+from .model import (ALIF, IF, LI, LIF, AllToAll, AvgPool2d, CondLIF, Conv1d, Conv2d,
+                    FixedFanIn, FixedProbability, Network, NeuronModel, Normal, OneToOne, PlasticityRule,
+                    SumPool2d, Term, TokenLinear, Trace, TsodyksMarkram, Uniform, anti_hebbian,
+                    oja, pair_stdp)
 from .model.io import load
 from .targets import Result, RunWarning, compile
 
@@ -32,9 +33,9 @@ def __getattr__(name):
     raise AttributeError(f"module 'spikemem' has no attribute {name!r}")
 
 
-__all__ = ["ALIF", "IF", "LIF", "NeuronModel", "AllToAll", "FixedFanIn", "FixedProbability",
+__all__ = ["ALIF", "IF", "LI", "LIF", "CondLIF", "NeuronModel", "AllToAll", "FixedFanIn", "FixedProbability",
            "Network", "Normal", "OneToOne", "PlasticityRule", "Term", "Trace", "Uniform",
-           "anti_hebbian", "oja", "pair_stdp", "load", "Result", "RunWarning", "compile",
+           "anti_hebbian", "oja", "pair_stdp", "TsodyksMarkram", "load", "Result", "RunWarning", "compile",
            "targets", "export", "ModelError", "ModelFileError", "MappingError",
            "UnsupportedFeatureError", "__version__", "AvgPool2d", "Conv1d", "Conv2d",
            "SumPool2d", "TokenLinear"]

@@ -54,6 +54,11 @@ def _one_trial(net, steps, inputs):
             traces[k] = {t.name: np.full(pr.shape[0] if t.side == "pre" else pr.shape[1], t.init)
                          for t in pr.plasticity.traces}
     v_rec = {name: [] for name in pops}
+    # short-term plasticity (rule 3d): u, x per presynaptic neuron; eff[k][t] the efficacy
+    # of projection k's pre spikes emitted at step t
+    stp = {k: [np.zeros(pr.shape[0]), np.ones(pr.shape[0])]
+           for k, pr in net.projections.items() if getattr(pr, "stp", None) is not None}
+    eff = {k: [] for k in stp}
 
     def spikes_at(name, t):
         return hist[name][t] if 0 <= t < len(hist[name]) else np.zeros(net.size(name))
@@ -66,39 +71,62 @@ def _one_trial(net, steps, inputs):
             n_pre, n_post = pr.shape
             for j in range(n_pre):
                 for q in range(n_post):
-                    if masks[k][j, q] and spikes_at(pr.pre, t - D[j, q])[j]:
-                        a[pr.post][pr.receptor][q] += W[j, q]
+                    payload = spikes_at(pr.pre, t - D[j, q])[j]  # 1 for a spike
+                    if masks[k][j, q] and payload:
+                        a[pr.post][pr.receptor][q] += (W[j, q] * eff[k][t - D[j, q]][j]
+                                                       if k in stp else W[j, q] * payload)
         for name, p in pops.items():
             m, s = p.model, state[name]
+
+            def at(value, q):  # a parameter of neuron q (scalar or per neuron)
+                return float(value) if np.ndim(value) == 0 else float(value[q])
+
             total = None
             for r, tau in m.receptors:
-                alpha = 0.0 if tau == 0 else math.exp(-dt / tau)
+                alpha = np.array([_decay(at(tau, q), dt, 0.0) for q in range(p.n)])
                 s["i"][r] = alpha * s["i"][r] + a[name][r]
                 total = s["i"][r] if total is None else total + s["i"][r]
-            if math.isinf(m.tau_mem):
-                beta = 1.0
-            else:
-                beta = 0.0 if m.tau_mem == 0 else math.exp(-dt / m.tau_mem)
-            adaptive = type(m).__name__ == "ALIF"
+            kind = type(m).__name__
             spk = np.zeros(p.n)
             for q in range(p.n):
+                v_old = s["v"][q]
+                bias = at(p.bias, q)
+                if kind == "CondLIF":  # Euler: v + k * (((v_rest - v) + g_r * (e_r - v)) + bias)
+                    drive = m.v_rest - v_old
+                    for (r, _), e in zip(m.receptors, m.reversals):
+                        drive = drive + s["i"][r][q] * (e - v_old)
+                    v_new = v_old + (dt / at(m.tau_mem, q)) * (drive + bias)
+                else:
+                    beta = _decay(at(m.tau_mem, q), dt, 1.0)
+                    v_new = beta * v_old + total[q] + bias
                 # ALIF: the threshold in force uses a from the end of the previous step
-                theta = m.v_th + m.beta_adapt * s["a"][q] if adaptive else m.v_th
+                theta = at(m.v_th, q) + at(m.beta_adapt, q) * s["a"][q] if kind == "ALIF" \
+                    else at(m.v_th, q)
                 if s["r"][q] > 0:
-                    s["v"][q] = m.v_reset
+                    s["v"][q] = at(m.v_reset, q)
                     s["r"][q] -= 1
                 else:
-                    bias = p.bias if np.ndim(p.bias) == 0 else p.bias[q]
-                    s["v"][q] = beta * s["v"][q] + total[q] + bias
-                    if s["v"][q] > theta:
+                    s["v"][q] = v_new
+                    if s["v"][q] > theta:  # never for LI (v_th = inf)
                         spk[q] = 1
-                        s["v"][q] = m.v_reset if m.reset == "zero" else s["v"][q] - theta
+                        s["v"][q] = at(m.v_reset, q) if m.reset == "zero" else s["v"][q] - theta
                         s["r"][q] = m.refractory
-                if adaptive:
-                    rho = 1.0 if math.isinf(m.tau_adapt) else math.exp(-dt / m.tau_adapt)
-                    s["a"][q] = rho * s["a"][q] + spk[q]
+                if kind == "ALIF":
+                    s["a"][q] = _decay(at(m.tau_adapt, q), dt, 1.0) * s["a"][q] + spk[q]
             hist[name].append(spk)
             v_rec[name].append(s["v"].copy())
+        for k, (u, x) in stp.items():  # rule 3d, with this step's pre spikes
+            pr = net.projections[k]
+            d_rec, d_fac = pr.stp.decays(dt)
+            e = np.zeros(pr.shape[0])
+            for j in range(pr.shape[0]):
+                u[j] = d_fac * u[j]
+                x[j] = 1 - d_rec * (1 - x[j])
+                if spikes_at(pr.pre, t)[j]:
+                    u[j] = u[j] + pr.stp.U * (1 - u[j])
+                    e[j] = u[j] * x[j]
+                    x[j] = x[j] - e[j]
+            eff[k].append(e)
         # plasticity: traces then dw, per synapse
         for k, pr in net.projections.items():
             rule = pr.plasticity
@@ -141,6 +169,13 @@ def _one_trial(net, steps, inputs):
     vs = {name: np.array(v) for name, v in v_rec.items()}
     w_final = {k: weights[k] for k, pr in net.projections.items() if pr.plasticity is not None}
     return spikes, vs, w_final
+
+
+def _decay(tau: float, dt: float, at_inf: float) -> float:
+    """exp(-dt / tau); 0 for tau = 0; `at_inf` for tau = inf."""
+    if math.isinf(tau):
+        return at_inf
+    return 0.0 if tau == 0 else math.exp(-dt / tau)
 
 
 def _explicit(pr):

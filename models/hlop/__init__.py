@@ -8,15 +8,19 @@ networks (Xiao et al., ICLR 2024; github pkuxmq/HLOP-SNN).
 - circuit: the lateral subspace circuit as a spikemem Network with local
   Hebbian/anti-Hebbian plasticity rules (runs on any target that supports them).
 - subspace / method: the same rule in matrix form inside torch training, with
-  gradients projected out of the old tasks' subspaces (BPTT or online traces).
+  gradients projected out of the old tasks' subspaces (BPTT or online traces);
+  CircuitHLOPMethod (`hlop_circuit`) learns each task's rows with the circuit instead.
+- angles: the circuit's principal angles against width, subspace size and eigen-gap.
 - experiments: EXPERIMENTS, `spikemem experiment hlop-permuted | hlop-split |
-  hlop-loihi-hebbian`.
+  hlop-loihi-hebbian | hlop-circuit-angles`.
 """
 from __future__ import annotations
 
 from .circuit import learn_subspace, principal_angles
-from .experiments import EXPERIMENTS, hebbian_experiment, permuted_experiment, split_experiment
-from .method import HLOPMethod
+from .experiments import (EXPERIMENTS, angles_experiment, hebbian_experiment,
+                          permuted_experiment, split_experiment)
+from .method import CircuitHLOPMethod, HLOPMethod
 
-__all__ = ["learn_subspace", "principal_angles", "HLOPMethod", "EXPERIMENTS",
-           "hebbian_experiment", "permuted_experiment", "split_experiment"]
+__all__ = ["learn_subspace", "principal_angles", "HLOPMethod", "CircuitHLOPMethod",
+           "EXPERIMENTS", "angles_experiment", "hebbian_experiment", "permuted_experiment",
+           "split_experiment"]

@@ -47,7 +47,11 @@ INPUT_GAIN = 0.4  # c: residual deviation per unit of x
 LOOP_GAIN = 1.0   # g
 KAPPA = 1.0       # normalisation strength (loop gain at the fixed point is 1 / kappa)
 TAU_SYN = 5.0     # ms: low-pass in the loop
-TAU_TRACE = 10.0  # ms: rate estimate of the learning traces
+TAU_TRACE = 10.0  # ms: the shortest time constant of the learning traces' rate estimate
+ROW_NORM = 2.0    # root-mean-square norm of the data rows shown (if no entry exceeds 1)
+WINDOW = 3        # epochs over which drift is told from noise
+DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
+TRACE_SNR = 10.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
 TAU_BASELINE = 1000.0  # ms: each neuron's mean rate, the zero of its signed value
 H_BOUND = 1.0     # |H_ij| limit (weight bounds; fixed-point targets size their range by it)
 
@@ -65,17 +69,18 @@ def _scales() -> tuple[float, float]:
 
 
 def offset_rule(name: str, coef: float, eta_kappa: float, decay_side: str,
-                bound: float = math.inf) -> PlasticityRule:
+                bound: float = math.inf, tau_trace: float = TAU_TRACE) -> PlasticityRule:
     """dw = coef (p - P)(q - Q) - eta_kappa (y - Y)^2 w with p, q the pre and post traces
     (rates), P, Q slow traces of the same spikes (each neuron's baseline rate) and y, Y the
     pair on `decay_side` ('pre' or 'post'), expanded into sum-of-products terms; weights
-    clipped to [-bound, bound] (fixed-point targets size their weight range by it)."""
+    clipped to [-bound, bound] (fixed-point targets size their weight range by it);
+    tau_trace (ms): the fast traces' time constant."""
     b = BASE
-    fast, slow = math.exp(-1.0 / TAU_TRACE), math.exp(-1.0 / TAU_BASELINE)
+    fast, slow = math.exp(-1.0 / tau_trace), math.exp(-1.0 / TAU_BASELINE)
     # every trace starts at the baseline rate: from 0 it would rise to b and that transient,
     # (0 - b)^2 in every product, would shrink and scramble the weights
-    traces = (Trace("p", "pre", TAU_TRACE, 1.0 - fast, init=b),
-              Trace("q", "post", TAU_TRACE, 1.0 - fast, init=b),
+    traces = (Trace("p", "pre", tau_trace, 1.0 - fast, init=b),
+              Trace("q", "post", tau_trace, 1.0 - fast, init=b),
               Trace("P", "pre", TAU_BASELINE, 1.0 - slow, init=b),
               Trace("Q", "post", TAU_BASELINE, 1.0 - slow, init=b))
     y, base = ("p", "P") if decay_side == "pre" else ("q", "Q")
@@ -87,12 +92,12 @@ def offset_rule(name: str, coef: float, eta_kappa: float, decay_side: str,
 
 
 def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0,
-                  frozen: np.ndarray | None = None) -> Network:
+                  frozen: np.ndarray | None = None, tau_trace: float = TAU_TRACE) -> Network:
     """The circuit with the given weight matrices: h_copies[(pre, post)] is the (n_pre,
     n_post) weight of each plastic projection. eta: Hebbian rate per step (0 = frozen).
     frozen (m, n): earlier tasks' subspace neurons (orthonormal rows), a population `fp`
     driven by x with static weights; they take their subspace out of the residual that
-    the new neurons learn from."""
+    the new neurons learn from. tau_trace (ms): the learning traces' time constant."""
     s_f, s_b = _scales()
     rng = np.random.default_rng(seed)
     net = Network(dt=1.0)
@@ -114,8 +119,10 @@ def build_circuit(h_copies: dict, n: int, k: int, eta: float, seed: int = 0,
     net.connect("yp", "yn", -sp.identity(k, format="csr"))
     # |H_ij| <= |H row| = 1 / sqrt(g kappa) = 1 at the fixed point: the bounds clip only
     # transients, and the tight range gives 8-bit fixed-point weights their finest step
-    hebb = offset_rule("hlop_hebbian", s_f * eta, eta * KAPPA, "post", bound=H_BOUND * s_f)
-    anti = offset_rule("hlop_anti_hebbian", -s_b * eta, eta * KAPPA, "pre", bound=H_BOUND * s_b)
+    hebb = offset_rule("hlop_hebbian", s_f * eta, eta * KAPPA, "post", bound=H_BOUND * s_f,
+                       tau_trace=tau_trace)
+    anti = offset_rule("hlop_anti_hebbian", -s_b * eta, eta * KAPPA, "pre", bound=H_BOUND * s_b,
+                       tau_trace=tau_trace)
     for pre, post, _ in E_TO_Y:
         net.connect(pre, post, h_copies[(pre, post)], plasticity=hebb)
     for pre, post, _ in Y_TO_E:
@@ -160,23 +167,60 @@ def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator) -> np.ndar
     return (np.diff(ticks, axis=1) > 0).reshape(-1, x.shape[1])
 
 
-def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, epochs: int = 6,
-                   present: int = 20, eta: float = 0.3, anneal: float = 0.6, seed: int = 0,
-                   return_copies: bool = False):
-    """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
-    the spiking Hebbian/anti-Hebbian circuit, simulated on `target`.
+def presentation(scaled: np.ndarray) -> tuple[float, int]:
+    """(tau_trace (ms), present (steps)) for data rows `scaled` (as shown: entries <= 1):
+    the fast traces average long enough that their spike noise variance, about
+    (1 / (4 tau))^2 for a neuron near the baseline rate, stays TRACE_SNR times below the
+    y^2 of an average direction ((c / 2)^2 mean|x|^2 / n); each row is shown for two time
+    constants, so that the traces settle on it."""
+    n = scaled.shape[1]
+    power = (INPUT_GAIN / 2.0) ** 2 * float(np.mean(np.sum(scaled * scaled, axis=1))) / n
+    tau = max(TAU_TRACE, math.ceil(0.25 / math.sqrt(power / TRACE_SNR)))
+    return float(tau), int(2 * tau)
 
-    x is scaled to unit root-mean-square row norm (less if an entry would exceed 1, since a
-    rate cannot exceed one spike per step). Each epoch shows every row, with a random sign,
-    for `present` steps (ms); eta (per step) is multiplied by `anneal` after every epoch,
-    each epoch a new compile starting from the previous weights. The random signs keep
-    E[x x^T] and remove the mean, so the subspace is that of the uncentred second moment
-    (the top right singular vectors of x). frozen (m, n): rows learned earlier (an earlier
-    task's subspace neurons, orthonormal), which stay fixed in the circuit: the k new rows
-    then learn the principal subspace of what they leave of x, as HLOP adds subspace
-    neurons per task. Raises UnsupportedFeatureError if the target
-    cannot express the circuit (plastic projections with trace-product terms and traces
-    starting at the baseline, IF neurons with bias, sparse weights).
+
+def scale_rows(x: np.ndarray) -> np.ndarray:
+    """x scaled to root-mean-square row norm ROW_NORM, less if an entry would then exceed
+    1 (a rate cannot exceed one spike per step)."""
+    return x / max(np.sqrt(np.mean(np.sum(x * x, axis=1))) / ROW_NORM, np.abs(x).max())
+
+
+def schedule_for(target: str) -> dict:
+    """learn_subspace's schedule options for `target`: the convergence-driven schedule on
+    exact targets; on fixed-point ones (a declared tolerance), 6 epochs from eta 0.3
+    annealed by 0.6 per epoch: their rounding noise adds up over a long run (loihi2 with
+    the long schedule: 22 and 32 degrees where this one gives 5 and 7)."""
+    from spikemem.targets import spec
+    if spec(target).variants[0].tolerance is None:
+        return {}
+    return {"geometric": True, "epochs": 6, "eta": 0.3, "anneal": 0.6}
+
+
+def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float = 0.05,
+                   anneal: float = 0.5, tol: float = 0.5, epochs: int = 100,
+                   eta_min: float = 0.0, geometric: bool = False, seed: int = 0,
+                   target_options: dict | None = None, return_info: bool = False):
+    """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
+    the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options).
+
+    x is scaled by `scale_rows`; the traces' time constant and each row's presentation
+    length come from the data (`presentation`). Each epoch shows every row, with a random
+    sign, and is one compile starting from the previous weights. The schedule follows the
+    subspace (movement: the largest principal angle between two epochs' subspaces): eta
+    (per step) is kept while the subspace drifts, multiplied by `anneal` when the last
+    WINDOW epochs together moved it less than DRIFT times their mean movement (spike noise
+    moves it back and forth; drift adds up), and learning stops when an epoch moves it less
+    than `tol` degrees, when only noise is left at `eta_min`, or after `epochs`. geometric: instead, exactly `epochs` epochs with eta multiplied by `anneal`
+    after each (the short schedule that suits fixed-point weights, whose rounding noise
+    adds up over a long run; see schedule_for). The random signs keep E[x x^T] and remove the mean, so the subspace is that
+    of the uncentred second moment (the top right singular vectors of x). frozen
+    (m, n): rows learned earlier (an earlier task's subspace neurons, orthonormal), which
+    stay fixed in the circuit: the k new rows then learn the principal subspace of what
+    they leave of x, as HLOP adds subspace neurons per task. return_info: also return
+    {"epochs", "steps", "tau_trace", "present", "history": [(eta, moved degrees)]}.
+    Raises UnsupportedFeatureError if the target cannot express the circuit (plastic
+    projections with trace-product terms and traces starting at the baseline, IF neurons
+    with bias, sparse weights).
     """
     from spikemem.targets import compile as compile_net
     x = np.asarray(x, dtype=np.float64)
@@ -187,21 +231,25 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, epochs: int
         raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
     if not np.all(np.isfinite(x)) or not np.any(x):
         raise ModelError("learn_subspace: x must be finite and not all zero")
+    if not (eta > 0 and 0 < anneal < 1 and tol > 0):
+        raise ModelError(f"learn_subspace: need eta > 0, 0 < anneal < 1, tol > 0 (degrees); "
+                         f"got eta={eta}, anneal={anneal}, tol={tol}")
     frozen = _check_frozen(frozen, n, k)
     rng = np.random.default_rng(seed)
-    # unit root-mean-square row norm, unless an entry would then exceed one spike per step
-    scaled = x / max(np.sqrt(np.mean(np.sum(x * x, axis=1))), np.abs(x).max())
+    scaled = scale_rows(x)
+    tau_trace, present = presentation(scaled)
     # start from k data rows (orthonormalised, orthogonal to the frozen rows): away from
     # the saddle points of the rule
     rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
     rows = rows + 1e-3 * rng.standard_normal(rows.shape)
     rows -= frozen.T @ (frozen @ rows)
-    h0 = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
-    copies = initial_copies(h0)
+    h = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
+    copies = initial_copies(h)
+    history, level = [], [h]            # level: the subspaces since eta was last changed
     for epoch in range(int(epochs)):
-        net = build_circuit(copies, n, k, eta * anneal ** epoch, seed=seed + epoch,
-                            frozen=frozen)
-        sim = compile_net(net, target=target, seed=seed)
+        net = build_circuit(copies, n, k, eta, seed=seed + epoch, frozen=frozen,
+                            tau_trace=tau_trace)
+        sim = compile_net(net, target=target, seed=seed, **(target_options or {}))
         order = rng.permutation(len(scaled))
         # each row with a random sign: E[x x^T] is kept, the mean (which the baseline traces
         # would absorb) is removed
@@ -210,8 +258,27 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, epochs: int
                   "xn": encode_rates(np.clip(-xs, 0, None), present, rng)}
         res = sim.run(len(xs) * present, inputs=inputs)
         copies = {key: np.asarray(res.weights[f"{key[0]}->{key[1]}"]) for key in copies}
-    h = read_h(copies)
-    return (h, copies) if return_copies else h
+        new = read_h(copies)
+        moved = float(principal_angles(new, h).max())
+        history.append((eta, moved))
+        h = new
+        level.append(h)
+        if geometric:
+            eta *= anneal
+            continue
+        if moved < tol:
+            break
+        if len(level) > WINDOW:
+            # drift adds up over the window's epochs; spike noise alone does not
+            jitter = np.mean([m for _, m in history[-WINDOW:]])
+            if principal_angles(h, level[-1 - WINDOW]).max() < DRIFT * jitter:
+                if eta <= eta_min:
+                    break
+                eta, level = max(eta * anneal, eta_min), [h]
+    if not return_info:
+        return h
+    return h, {"epochs": len(history), "steps": len(history) * len(scaled) * present,
+               "tau_trace": tau_trace, "present": present, "history": history}
 
 
 def _check_frozen(frozen, n: int, k: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """HLOP experiments for `spikemem experiment NAME --target T --out DIR`: hlop-permuted and
-hlop-split (the continual-learning comparisons of spikemem.continual) and hlop-loihi-hebbian
-(the Hebbian subspace circuit alone, on numpy and a chip target)."""
+hlop-split (the continual-learning comparisons of spikemem.continual), hlop-loihi-hebbian
+(the Hebbian subspace circuit alone, on numpy and a chip target) and hlop-circuit-angles
+(its precision against width, subspace size and eigen-gap, angles.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ import numpy as np
 
 from spikemem.files import write_json
 
-from .circuit import learn_subspace, principal_angles
+from .circuit import learn_subspace, schedule_for, principal_angles
 
 
 def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dict:
@@ -54,9 +55,9 @@ def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = Fals
             summary[tgt] = "target not installed"
             continue
         try:
-            h = learn_subspace(x, k, target=tgt)
+            h = learn_subspace(x, k, target=tgt, **schedule_for(tgt))
             frozen = np.linalg.qr(h.T)[0].T          # the first task's neurons, frozen
-            added = learn_subspace(x, k2, target=tgt, frozen=frozen)
+            added = learn_subspace(x, k2, target=tgt, frozen=frozen, **schedule_for(tgt))
         except UnsupportedFeatureError as e:
             summary[tgt] = f"unsupported: {e}"
             continue
@@ -75,8 +76,32 @@ def hebbian_experiment(out_dir: Path, target: str = "loihi2", quick: bool = Fals
                   if isinstance(r, dict) else r) for tgt, r in summary.items()}
 
 
+#: (n, k) of the width sweep, and the gaps of the gap sweep (at n = 16, k = 4)
+WIDTHS = [(16, 4), (64, 4), (64, 16), (64, 32), (256, 4), (256, 16), (256, 32)]
+GAPS = [0.02, 0.05, 0.1, 0.2, 0.4]
+
+
+def angles_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False) -> dict:
+    """The circuit's principal angles on numpy and `target`: the gap sweep (n = 16, k = 4,
+    300 samples) and, unless quick, the widths WIDTHS on the 1/i spectrum (samples
+    max(300, 4 n)). Writes angles.json (resumable) and angle_vs_gap.png; returns
+    {target: largest angle per case}."""
+    from .angles import plot, sweep
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = sorted({"numpy", target})
+    cases = [(t, 16, 4, 300, g) for t in targets for g in (GAPS[1::2] if quick else GAPS)]
+    if not quick:
+        cases += [(t, n, k, max(300, 4 * n), None) for n, k in WIDTHS for t in targets]
+    records = sweep(cases, out_dir / "angles.json")
+    plot([r for r in records if r["gap_set"] is not None], out_dir / "angle_vs_gap.png")
+    return {t: {f"n{r['n']} k{r['k']} gap {r['gap']:.3f}": max(r["angles_deg"])
+                for r in records if r["target"] == t} for t in targets}
+
+
 EXPERIMENTS = {
     "hlop-permuted": permuted_experiment,
     "hlop-split": split_experiment,
     "hlop-loihi-hebbian": hebbian_experiment,
+    "hlop-circuit-angles": angles_experiment,
 }

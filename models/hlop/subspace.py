@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.continual.snn import _torch
+from spikemem.continual.network import require_torch
 from spikemem.errors import ModelError
 
 
@@ -20,7 +20,7 @@ class Subspace:
     """A growing subspace of R^n learned by Hebbian/anti-Hebbian subspace neurons."""
 
     def __init__(self, n: int, lr: float = 0.01, momentum: float = 0.9):
-        torch = _torch()
+        torch = require_torch()
         self.n = int(n)
         self.lr = float(lr)
         self.momentum = float(momentum)
@@ -35,7 +35,7 @@ class Subspace:
     def add(self, k: int, rng: np.random.Generator) -> int:
         """Add up to k new rows (orthonormal random start, orthogonal to the old rows);
         returns how many were added (the total never exceeds n)."""
-        torch = _torch()
+        torch = require_torch()
         k = max(0, min(int(k), self.n - self.size))
         if k == 0:
             return 0
@@ -47,6 +47,19 @@ class Subspace:
         self.h = torch.cat([self.h, torch.as_tensor(start)])
         self.velocity = torch.cat([self.velocity, torch.zeros(k, self.n, dtype=torch.float64)])
         return k
+
+    def set_new_rows(self, h: np.ndarray) -> None:
+        """Replace the rows not frozen yet by h (k, n), made orthonormal and orthogonal to
+        the frozen rows (which are orthonormal: projections assume it)."""
+        torch = require_torch()
+        k = self.size - self.n_frozen
+        h = np.asarray(h, dtype=np.float64)
+        if h.shape != (k, self.n):
+            raise ModelError(f"subspace: {k} new rows over {self.n} neurons, got shape "
+                             f"{h.shape}")
+        frozen = self.h[:self.n_frozen].numpy()
+        h = h - (h @ frozen.T) @ frozen
+        self.h[self.n_frozen:] = torch.as_tensor(np.linalg.qr(h.T)[0].T)
 
     def freeze(self) -> None:
         """Fix every current row (end of a task)."""
@@ -79,7 +92,7 @@ class Subspace:
                 f"{prefix}frozen": np.array(self.n_frozen)}
 
     def load_state_dict(self, d: dict, prefix: str) -> None:
-        torch = _torch()
+        torch = require_torch()
         self.h = torch.tensor(np.asarray(d[f"{prefix}h"], dtype=np.float64))
         self.velocity = torch.tensor(np.asarray(d[f"{prefix}v"], dtype=np.float64))
         self.n_frozen = int(d[f"{prefix}frozen"])

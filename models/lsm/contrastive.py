@@ -27,6 +27,7 @@ class ContrastiveHead:
     scale_b: np.ndarray
     w_b: np.ndarray  # (features_b, dim)
     temperature: float
+    step: int = 0  # the training step this head is from
 
     def embed_a(self, features) -> np.ndarray:
         return _unit(((np.asarray(features, float) - self.mean_a) / self.scale_a) @ self.w_a)
@@ -45,12 +46,19 @@ def _stats(f: np.ndarray):
     return mean, scale
 
 
-def train_contrastive(fa, ya, fb, yb, *, dim: int = 32, epochs: int = 300, per_class: int = 8,
-                      lr: float = 3e-3, weight_decay: float = 1e-3,
+def train_contrastive(fa, ya, fb, yb, *, dim: int = 64, epochs: int = 300, per_class: int = 8,
+                      lr: float = 1e-3, weight_decay: float = 1e-3,
+                      temperature: float | None = 1.0, validation=None, check_every: int = 10,
                       seed: int = 0) -> ContrastiveHead:
     """Train the two projections on features fa (n_a, features_a) / fb (n_b, features_b)
-    with labels ya / yb. Each step draws `per_class` samples of every label from each
-    modality (Adam, lr, weight decay). Returns the trained ContrastiveHead."""
+    with labels ya / yb: `epochs` Adam steps (lr, weight decay), each on `per_class`
+    samples of every label from each modality.
+
+    temperature: fixed softmax temperature (Lin et al. 2025 use 1.0), or None to learn it
+        (starting at 0.1). validation: None, or a function head -> score (higher is better,
+        e.g. retrieval on held-out samples of the training labels: see validation_score),
+        called every `check_every` steps; the best head is returned (early stopping; its
+        step in `head.step`). Returns the trained ContrastiveHead."""
     import torch
     fa, fb = np.asarray(fa, float), np.asarray(fb, float)
     ya, yb = np.asarray(ya), np.asarray(yb)
@@ -60,6 +68,9 @@ def train_contrastive(fa, ya, fb, yb, *, dim: int = 32, epochs: int = 300, per_c
     classes = np.intersect1d(ya, yb)
     if classes.size < 2:
         raise ModelError("train_contrastive needs at least two labels present in both modalities")
+    if temperature is not None and not temperature > 0:
+        raise ModelError(f"train_contrastive: temperature={temperature!r} must be > 0 or None "
+                         "(learned)")
     (ma, sa), (mb, sb) = _stats(fa), _stats(fb)
     za = torch.tensor((fa - ma) / sa, dtype=torch.float32)
     zb = torch.tensor((fb - mb) / sb, dtype=torch.float32)
@@ -68,27 +79,39 @@ def train_contrastive(fa, ya, fb, yb, *, dim: int = 32, epochs: int = 300, per_c
     proj_b = torch.nn.Linear(fb.shape[1], dim, bias=False)
     for p in (proj_a, proj_b):
         torch.nn.init.normal_(p.weight, std=1.0 / np.sqrt(p.in_features), generator=gen)
-    log_t = torch.nn.Parameter(torch.tensor(np.log(0.1), dtype=torch.float32))
-    opt = torch.optim.Adam(list(proj_a.parameters()) + list(proj_b.parameters()) + [log_t],
-                           lr=lr, weight_decay=weight_decay)
+    learned = temperature is None
+    log_t = torch.nn.Parameter(torch.tensor(np.log(0.1 if learned else temperature),
+                                            dtype=torch.float32), requires_grad=learned)
+    params = list(proj_a.parameters()) + list(proj_b.parameters()) + ([log_t] if learned else [])
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     rng = np.random.default_rng(seed)
     idx_a = {c: np.flatnonzero(ya == c) for c in classes}
     idx_b = {c: np.flatnonzero(yb == c) for c in classes}
     labels = torch.tensor(np.repeat(classes, per_class))
     same = (labels[:, None] == labels[None, :]).float()
     target = same / same.sum(dim=1, keepdim=True)
+
+    def head(step: int) -> ContrastiveHead:
+        with torch.no_grad():
+            t = float(log_t.exp().clamp(min=0.01))
+        return ContrastiveHead(ma, sa, proj_a.weight.detach().numpy().T.astype(float), mb, sb,
+                               proj_b.weight.detach().numpy().T.astype(float), t, step)
+
+    best, best_score = None, -1.0
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: one thread is many times faster than several
     try:
-        for _ in range(epochs):
+        for step in range(1, epochs + 1):
             _step(torch, opt, proj_a, proj_b, log_t, za, zb, idx_a, idx_b, classes, per_class,
                   rng, target)
+            if validation is not None and (step % check_every == 0 or step == epochs):
+                current = head(step)
+                score = validation(current)
+                if score > best_score:
+                    best, best_score = current, score
     finally:
         torch.set_num_threads(threads)
-    with torch.no_grad():
-        temperature = float(log_t.exp().clamp(min=0.01))
-    return ContrastiveHead(ma, sa, proj_a.weight.detach().numpy().T.astype(float), mb, sb,
-                           proj_b.weight.detach().numpy().T.astype(float), temperature)
+    return head(epochs) if best is None else best
 
 
 def _step(torch, opt, proj_a, proj_b, log_t, za, zb, idx_a, idx_b, classes, per_class, rng,
@@ -104,6 +127,15 @@ def _step(torch, opt, proj_a, proj_b, log_t, za, zb, idx_a, idx_b, classes, per_
     opt.zero_grad()
     (loss / 2).backward()
     opt.step()
+
+
+def validation_score(fa, ya, fb, yb):
+    """A validation function for train_contrastive: the head's mean top-1 retrieval a -> b
+    and b -> a on held-out features fa / fb with labels ya / yb."""
+    def score(head: ContrastiveHead) -> float:
+        ea, eb = head.embed_a(fa), head.embed_b(fb)
+        return 0.5 * (retrieval_accuracy(ea, ya, eb, yb) + retrieval_accuracy(eb, yb, ea, ya))
+    return score
 
 
 def retrieval_accuracy(queries, query_labels, gallery, gallery_labels) -> float:

@@ -1,5 +1,6 @@
-"""Parametrised experiments for sweeps, built on the models' public APIs (same convention
-as `spikemem experiment`: fn(out_dir, target, quick, **params) -> metrics)."""
+"""Parametrised LSM studies for `spikemem sweep` (the convention of `spikemem experiment`:
+fn(out_dir, target, quick, **params) -> metrics; the keyword parameters are what a sweep
+sets)."""
 from __future__ import annotations
 
 import io
@@ -7,7 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_atomic
+from spikemem.files import write_atomic
+
+from .data import event_digits
+from .experiments import BINS, RIDGE_ALPHA, TAU_MS
+from .readout import fit_ridge, state_features
+from .reservoir import Reservoir
 
 
 def lsm_reservoir(out_dir: Path, target: str = "numpy", quick: bool = False, *, seed: int = 0,
@@ -16,8 +22,6 @@ def lsm_reservoir(out_dir: Path, target: str = "numpy", quick: bool = False, *, 
     """Event digits through one liquid (n neurons, grid or random connectivity, lambda in
     grid units; `seed` draws its synapses) and a ridge readout: test accuracy on `target`.
     train / test: samples used (default all; quick: 600 / 300). Writes predictions.npz."""
-    from spikemem.models.lsm import Reservoir, event_digits, fit_ridge, state_features
-    from spikemem.models.lsm.experiments import BINS, RIDGE_ALPHA, TAU_MS
     x_tr, y_tr, x_te, y_te = event_digits()
     if quick:
         train, test = train or 600, test or 300

@@ -40,10 +40,10 @@ def _validation_split(y: np.ndarray, seed: int) -> np.ndarray:
 
 def run_seed(audio, image, seed: int, epochs: int, seen=SEEN, unseen=UNSEEN) -> dict:
     """One seed of the protocol (seen / unseen: the class split). audio, image: (f_tr, y_tr,
-    f_te, y_te) liquid features and labels. Returns {direction: {seen_top1, unseen_top1, unseen_prototype,
-    unseen_top1_best_on_test}} (fractions) and the kept step; `unseen_top1_best_on_test`
-    picks the step by the unseen classes' own accuracy, as the paper's script keeps
-    checkpoints by test accuracy (an upper bound, not a result)."""
+    f_te, y_te) liquid features and labels. Returns {direction: {seen_top1, unseen_top1,
+    unseen_prototype, unseen_top1_best_on_test}} (fractions) and the kept step;
+    `unseen_top1_best_on_test` picks the step by the unseen classes' own accuracy, as the
+    paper's script keeps checkpoints by test accuracy (an upper bound, not a result)."""
     a_tr, ya_tr, a_te, ya_te = audio
     i_tr, yi_tr, i_te, yi_te = image
     sa, si = np.isin(ya_tr, seen), np.isin(yi_tr, seen)

@@ -15,6 +15,7 @@ EXPERIMENT_MODULES = [
     "spikemem.models.ca3",
     "spikemem.models.lsm",
     "spikemem.models.hlop",
+    "spikemem.models.transformer",
 ]
 
 

@@ -4,7 +4,10 @@
                n_tasks, data_dir (mnist), limit_train, limit_test, canvas (pixels per
                side of a zero canvas the images are centred on before permuting)
     [network]  hidden = [..] (neurons per hidden layer), steps (presentation, steps),
-               tau_mem (ms), init_gain (initial weights uniform in +-gain / sqrt(fan-in))
+               tau_mem (ms), init_gain (initial weights uniform in +-gain / sqrt(fan-in)),
+               neuron = "lif" | "alif" (hidden layers; ALIF: tau_adapt (ms), beta_adapt);
+               or file = a saved spikemem Network (one input source) instead of the MLP;
+               readout (the integrating population whose potential gives the scores)
     [train]    epochs, lr, momentum, batch, online
     [evaluate] targets = ["numpy", ...] or "all" (every installed target): run the final
                network on these spikemem targets; samples = test samples per task for that
@@ -29,7 +32,8 @@ SECTIONS = ("tasks", "network", "train", "evaluate", "methods", "quick")
 DEFAULTS = {
     "tasks": {"dataset": "digits", "sequence": "permuted", "n_tasks": 10},
     "network": {"hidden": [256, 256], "steps": 8, "tau_mem": 1.4426950408889634,
-                "init_gain": 2.0},
+                "init_gain": 2.0, "neuron": "lif", "tau_adapt": 20.0, "beta_adapt": 0.2,
+                "readout": "out"},
     "train": {"epochs": 2, "lr": 0.05, "momentum": 0.9, "batch": 32, "online": False},
     "evaluate": {"targets": ["numpy"], "samples": 100},
     "methods": {"finetune": {}, "ewc": {}, "multitask": {}, "hlop": {}},
@@ -96,7 +100,12 @@ def _bool(v):
 
 def _text(v):
     if not isinstance(v, str):
-        return "a text (a folder path)"
+        return "a text (a path)"
+
+
+def _name(v):
+    if not isinstance(v, str) or not v:
+        return "a population name"
 
 
 def _sizes(v):
@@ -126,7 +135,9 @@ CHECKS = {
               "n_tasks": _int(1), "data_dir": _text, "limit_train": _int(1),
               "limit_test": _int(1), "canvas": _int(1)},
     "network": {"hidden": _sizes, "steps": _int(1), "tau_mem": _real(0, open_low=True),
-                "init_gain": _real(0, open_low=True)},
+                "init_gain": _real(0, open_low=True), "neuron": _choice("lif", "alif"),
+                "tau_adapt": _real(0, open_low=True), "beta_adapt": _real(0),
+                "readout": _name, "file": _text},
     "train": {"epochs": _int(1), "lr": _real(0, open_low=True),
               "momentum": _real(0, 1, open_high=True), "batch": _int(1), "online": _bool},
     "evaluate": {"targets": _targets, "samples": _int(1)},

@@ -2,7 +2,8 @@
 
 A method is an object with
     name: str
-    train_task(model, tasks, i, cfg, rng) -> None   train `model` (a SpikingMLP) on task i
+    train_task(model, tasks, i, cfg, rng) -> None   train `model` (a network.Classifier) on
+                                                     task i
     state_dict() -> dict[str, np.ndarray]            what must survive a checkpoint
     load_state_dict(d) -> None
 `tasks` is the whole sequence; a method may look at tasks[:i + 1] only (multitask does).
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError
-from .snn import _torch, encode
+from .network import encode, require_torch
+from .online import online_loss
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def fit(model, x, y, mask, cfg: TrainConfig, rng: np.random.Generator, penalty=N
     before the step; activity_hook(layer_inputs) sees each layer's presynaptic activity
     [(B, S, n_pre)] (BPTT: spikes; online: traces) after the step.
     """
-    torch = _torch()
+    torch = require_torch()
     params = model.parameters()
     velocity = [torch.zeros_like(p) for p in params]
     spikes_all = encode(x, model.steps)
@@ -75,7 +77,7 @@ def fit(model, x, y, mask, cfg: TrainConfig, rng: np.random.Generator, penalty=N
             for p in params:
                 p.grad = None
             if cfg.online:
-                loss, acts = _online_loss(torch, model, s, labels, m)
+                loss, acts = online_loss(model, s, lambda z: _loss(torch, z, labels, m))
             else:
                 logits, acts = model.forward(s, record=True)
                 loss = _loss(torch, logits, labels, m)
@@ -95,38 +97,6 @@ def fit(model, x, y, mask, cfg: TrainConfig, rng: np.random.Generator, penalty=N
     return last
 
 
-def _online_loss(torch, model, s, labels, mask):
-    """Per-step loss with eligibility traces a_hat = beta * a_hat + a (no BPTT): the weight
-    gradient at step t is a_hat_t^T delta_t, delta_t from step t's loss only."""
-    beta = model.beta
-    b, t_in, _ = s.shape
-    n_layers = len(model.weights)
-    total = t_in + n_layers
-    pad = torch.zeros(b, n_layers, s.shape[2], dtype=model.dtype)
-    inp = torch.cat([s.to(model.dtype), pad], dim=1)
-    prev = [None] * n_layers            # each layer's input spikes of the previous step
-    trace = [None] * n_layers
-    v = [torch.zeros(b, w.shape[1], dtype=model.dtype) for w in model.weights[:-1]]
-    acts = [[] for _ in range(n_layers)]
-    loss = 0.0
-    for t in range(total):
-        x = inp[:, t]
-        for k, w in enumerate(model.weights):
-            arrived = prev[k] if prev[k] is not None else torch.zeros_like(x)
-            trace[k] = (arrived if trace[k] is None else beta * trace[k] + arrived).detach()
-            acts[k].append(trace[k])
-            # value: arrived @ w; d/dw uses the trace; d/d(arrived) uses w
-            cur = arrived @ w.detach() + trace[k] @ w - (trace[k] @ w).detach()
-            prev[k] = x.detach() if k == 0 else x
-            if k == n_layers - 1:
-                loss = loss + _loss(torch, cur * total / t_in, labels, mask) / total
-                break
-            v[k] = beta * v[k].detach() + cur
-            x = model._spike(v[k])
-            v[k] = v[k] - x.detach()
-    return loss, [torch.stack(a, dim=1) for a in acts]
-
-
 class Method:
     """Base: trains on the current task with nothing to remember."""
 
@@ -134,7 +104,7 @@ class Method:
 
     def train_task(self, model, tasks, i, cfg, rng, scenario="domain"):
         task = tasks[i]
-        mask = class_mask(task, model.sizes[-1], len(task.y_train), scenario)
+        mask = class_mask(task, model.n_out, len(task.y_train), scenario)
         fit(model, task.x_train, task.y_train, mask, cfg, rng, desc=f"{self.name} task {i}")
 
     def state_dict(self) -> dict:
@@ -157,7 +127,7 @@ class Multitask(Method):
     name = "multitask"
 
     def train_task(self, model, tasks, i, cfg, rng, scenario="domain"):
-        n_out = model.sizes[-1]
+        n_out = model.n_out
         seen = tasks[:i + 1]
         x = np.concatenate([t.x_train for t in seen])
         y = np.concatenate([t.y_train for t in seen])
@@ -178,36 +148,36 @@ class EWC(Method):
         self.anchor: list | None = None
 
     def train_task(self, model, tasks, i, cfg, rng, scenario="domain"):
-        torch = _torch()
+        torch = require_torch()
         task = tasks[i]
-        mask = class_mask(task, model.sizes[-1], len(task.y_train), scenario)
+        mask = class_mask(task, model.n_out, len(task.y_train), scenario)
         fit(model, task.x_train, task.y_train, mask, cfg, rng, penalty=self._penalty(model),
             desc=f"{self.name} task {i}")
         new = self._fisher(torch, model, task, mask, rng)
         self.fisher = new if self.fisher is None else [a + b for a, b in zip(self.fisher, new)]
-        self.anchor = [w.detach().numpy().copy() for w in model.weights]
+        self.anchor = [w.detach().numpy().copy() for w in model.parameters()]
 
     def _penalty(self, model):
         """lam / 2 * sum F (w - w_anchor)^2 as a function of the model (None before the
         first task ends)."""
         if self.fisher is None:
             return None
-        torch = _torch()
+        torch = require_torch()
         fisher = [torch.as_tensor(f, dtype=model.dtype) for f in self.fisher]
         anchor = [torch.as_tensor(a, dtype=model.dtype) for a in self.anchor]
 
         def penalty(m):
             return 0.5 * self.lam * sum((f * (w - a) ** 2).sum()
-                                        for f, w, a in zip(fisher, m.weights, anchor))
+                                        for f, w, a in zip(fisher, m.parameters(), anchor))
         return penalty
 
     def _fisher(self, torch, model, task, mask, rng):
         idx = rng.permutation(len(task.y_train))[:self.fisher_samples]
         spikes = torch.as_tensor(encode(task.x_train[idx], model.steps))
-        fisher = [np.zeros(tuple(w.shape)) for w in model.weights]
+        fisher = [np.zeros(tuple(w.shape)) for w in model.parameters()]
         for k in range(0, len(idx), 32):
             sl = slice(k, k + 32)
-            for w in model.weights:
+            for w in model.parameters():
                 w.grad = None
             logits = model.forward(spikes[sl])
             m = torch.as_tensor(mask[idx[sl]])
@@ -216,9 +186,9 @@ class EWC(Method):
             # by the batch size to estimate the per-sample second moment
             nll = -logp[torch.arange(len(logp)), torch.as_tensor(task.y_train[idx[sl]])].mean()
             nll.backward()
-            for f, w in zip(fisher, model.weights):
+            for f, w in zip(fisher, model.parameters()):
                 f += (w.grad.double().numpy() ** 2) * len(logp)
-        for w in model.weights:
+        for w in model.parameters():
             w.grad = None
         return [f / len(idx) for f in fisher]
 
@@ -241,6 +211,7 @@ METHODS = {
     "ewc": "spikemem.continual.methods:EWC",
     "multitask": "spikemem.continual.methods:Multitask",
     "hlop": "spikemem.models.hlop:HLOPMethod",
+    "hlop_circuit": "spikemem.models.hlop:CircuitHLOPMethod",
 }
 
 

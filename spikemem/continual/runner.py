@@ -24,7 +24,7 @@ from .config import fingerprint, load_config, resolve
 from .data import SCENARIOS, make_tasks
 from .methods import TrainConfig, build_method
 from .metrics import acc, accuracy, bwt, fwt, markdown_table, summarize
-from .snn import SpikingMLP, _torch, evaluate_on_target
+from .network import Classifier, hidden_neuron, mlp, require_torch
 
 
 class Interrupted(Exception):
@@ -38,11 +38,24 @@ def build_tasks(cfg: dict, seed: int):
                       limit_test=t.get("limit_test"), canvas=t.get("canvas"))
 
 
-def build_model(cfg: dict, tasks, seed: int) -> SpikingMLP:
+def build_model(cfg: dict, tasks, seed: int) -> Classifier:
+    """The config's network as a Classifier: a saved Network (`[network] file`, its input
+    source and `readout`) or an MLP of `hidden` LIF/ALIF layers (initialised from `seed`)."""
     net = cfg["network"]
-    n_out = max(max(t.classes) for t in tasks) + 1
-    return SpikingMLP([tasks[0].n_features, *net["hidden"], n_out], tau_mem=net["tau_mem"],
-                      steps=net["steps"], seed=seed, init_gain=net["init_gain"])
+    n_in, n_out = tasks[0].n_features, max(max(t.classes) for t in tasks) + 1
+    if "file" in net:
+        from ..model.io import load
+        network = load(net["file"])
+    else:
+        neuron = hidden_neuron(net["neuron"], net["tau_mem"], net["tau_adapt"],
+                               net["beta_adapt"])
+        network = mlp([n_in, *net["hidden"], n_out], neuron, seed=seed,
+                      init_gain=net["init_gain"])
+    model = Classifier(network, net["steps"], readout=net["readout"])
+    if (model.n_in, model.n_out) != (n_in, n_out):
+        raise ModelError(f"config [network]: the network takes {model.n_in} inputs and has "
+                         f"{model.n_out} readout neurons; the tasks need {n_in} and {n_out}")
+    return model
 
 
 def _row(model, tasks, scenario) -> np.ndarray:
@@ -54,9 +67,9 @@ def run_one(cfg: dict, method_name: str, seed: int, ckpt: Path, tasks=None,
             stop_after: int | None = None) -> dict:
     """Train one method with one seed over all tasks (resuming from `ckpt` if it exists).
 
-    Returns {'matrix': (T, T), 'baseline': (T,), 'model': SpikingMLP}.
+    Returns {'matrix': (T, T), 'baseline': (T,), 'model': Classifier}.
     """
-    torch = _torch()
+    torch = require_torch()
     torch.set_num_threads(1)
     tasks = tasks if tasks is not None else build_tasks(cfg, seed)
     scenario = SCENARIOS[cfg["tasks"]["sequence"]]
@@ -93,15 +106,14 @@ def target_accuracy(cfg: dict, model, tasks) -> dict:
     from ..targets import targets as available
     scenario = SCENARIOS[cfg["tasks"]["sequence"]]
     k = int(cfg["evaluate"]["samples"])
-    net = model.to_network()
-    out = {}
+    net, out = model.to_network(), {}
     wanted = cfg["evaluate"]["targets"]
     for target in (available() if wanted == "all" else wanted):
         if target not in available():
             out[target] = "not installed"
             continue
         try:
-            accs = [accuracy(evaluate_on_target(net, t.x_test[:k], model.steps, target),
+            accs = [accuracy(model.scores_on(target, t.x_test[:k], net),
                              t.y_test[:k], t.classes if scenario == "task" else None)
                     for t in tasks]
         except UnsupportedFeatureError as e:

@@ -39,6 +39,7 @@ import warnings
 import numpy as np
 
 from ..errors import ModelError
+from ..model.neurons import LI
 from ..model.sources import InputSource
 from ..model.tied import AvgPool2d, Conv, Conv1d, TiedWeights, Window
 from .support import check_writable
@@ -50,7 +51,8 @@ NIR_FEATURES = frozenset({
     "lif", "if", "tau_mem_zero", "tau_syn_zero", "multi_receptor", "reset_zero",
     "reset_subtract", "refractory", "bias", "v_init", "delay_1", "delays",
     "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
-    "spike_times_source", "plasticity", "trace_init", "record_v", "record_i"})
+    "spike_times_source", "plasticity", "trace_init", "record_v", "record_i",
+    "per_neuron_params", "li"})
 #: the most neurons several outputs may have in all: concatenating them costs a dense
 #: (total, n) selection matrix per output, total ** 2 weights in all
 MAX_CONCATENATED = 2048
@@ -137,7 +139,8 @@ def _leaves(nodes: dict, edges: list) -> list:
 def _output_names(net, outputs) -> list:
     """The names the Output node reads: `outputs` checked, or the probed spikes/counts."""
     if outputs is None:
-        names = [p.target for p in net.probes if p.variable in OUTPUT_VARIABLES]
+        names = [p.target for p in net.probes if p.variable in OUTPUT_VARIABLES
+                 or _readout_v(net, p)]
         return list(dict.fromkeys(names))
     if isinstance(outputs, str) or not all(isinstance(o, str) for o in outputs):
         raise ModelError(f"export_nir: outputs={outputs!r} must be a list of population or "
@@ -158,7 +161,7 @@ def _outputs(nir, net, names, shape, nodes, edges, losses):
     other nodes, and of variables an Output cannot carry, are listed in `losses`."""
     carried = []
     for probe in net.probes:
-        if probe.variable not in OUTPUT_VARIABLES:
+        if probe.variable not in OUTPUT_VARIABLES and not _readout_v(net, probe):
             losses.append(f"probe {probe.variable!r} of {probe.target!r} (a NIR Output carries "
                           "spikes)")
         elif probe.target not in names:
@@ -195,6 +198,12 @@ def _outputs(nir, net, names, shape, nodes, edges, losses):
     nodes[f"{SEP}output"] = nir.Output(output_type=np.array(out_shape),
                                        metadata={"probes": json.dumps(carried)})
     edges.append((last, f"{SEP}output"))
+
+
+def _readout_v(net, probe) -> bool:
+    """True for a probe of v of an LI readout: an Output reading it carries v."""
+    pop = net.populations.get(probe.target)
+    return probe.variable == "v" and pop is not None and isinstance(pop.model, LI)
 
 
 def _flat(nir, name, shape, nodes, edges) -> str:
@@ -242,13 +251,58 @@ def _as_window(proj, shape) -> bool:
     return isinstance(proj.tied, Window) and shape[proj.pre] == proj.tied.in_shape
 
 
+def _readout(nir, net, pop, dt_s, nodes, entry, losses, shape):
+    """An LI population as one NIR node: LI (tau_syn = 0), CubaLI (tau_syn > 0) or I
+    (tau_mem = inf, tau_syn = 0)."""
+    m, name = pop.model, pop.name
+    beta, receptors = np.asarray(m.beta(net.dt)), list(m.alphas(net.dt).items())
+    if len(receptors) > 1 or (np.any(beta == 1.0) and not np.all(beta == 1.0)) or \
+            (np.any(receptors[0][1] == 0) and not np.all(receptors[0][1] == 0)) or \
+            (np.all(beta == 1.0) and np.any(receptors[0][1] != 0)):
+        raise ModelError(f"population {name!r}: NIR has no node for this readout (several "
+                         "receptors, tau_mem = inf with a synaptic current, or inf / 0 mixed "
+                         "with other values per neuron): give it one receptor and one kind of "
+                         "membrane")
+    if np.any(pop.v_init != 0):
+        losses.append(f"population {name!r}: initial potential v_init")
+    rname, alpha = receptors[0]
+    meta = {} if rname == "syn" else {"receptor": rname}
+    bias = _full(pop.bias, shape)
+    if np.all(beta == 1.0):
+        if np.any(bias != 0):
+            losses.append(f"population {name!r}: bias of a perfect integrator (NIR I)")
+        nodes[name] = nir.I(r=_full(1.0 / dt_s, shape), metadata=meta)
+    elif np.all(alpha == 0):
+        k_m = 1.0 - beta
+        nodes[name] = nir.LI(tau=_full(dt_s / k_m, shape), r=_full(1.0 / k_m, shape),
+                             v_leak=bias / _full(k_m, shape), metadata=meta)
+    else:
+        k_m, k_s = 1.0 - beta, 1.0 - np.asarray(alpha)
+        nodes[name] = nir.CubaLI(tau_syn=_full(dt_s / k_s, shape),
+                                 tau_mem=_full(dt_s / k_m, shape), r=_full(1.0 / k_m, shape),
+                                 v_leak=bias / _full(k_m, shape), w_in=_full(1.0 / k_s, shape),
+                                 metadata=meta)
+    entry[(name, rname)] = name
+
+
 def _population(nir, net, pop, dt_s, nodes, edges, entry, losses, shape):
     """Add the nodes of one population, shaped `shape`; record where each receptor's
     projections enter."""
     m, name = pop.model, pop.name
+    if isinstance(m, LI):
+        _readout(nir, net, pop, dt_s, nodes, entry, losses, shape)
+        return
     beta = m.beta(net.dt)
     alphas = m.alphas(net.dt)
-    is_if = beta == 1.0
+    is_if = bool(np.all(beta == 1.0))
+    mixed = [what for what, x in [("tau_mem", np.asarray(beta) == 1.0),
+                                  *((f"tau_syn[{r!r}]", np.asarray(a) == 0.0)
+                                    for r, a in alphas.items())]
+             if np.any(x) and not np.all(x)]
+    if mixed:
+        raise ModelError(f"population {name!r}: per-neuron {mixed[0]} mixes "
+                         f"{'inf' if mixed[0] == 'tau_mem' else '0'} with other values, which "
+                         "one NIR node cannot hold: split the population by that value")
     meta: dict = {}
     if m.refractory > 0:
         losses.append(f"population {name!r}: refractory period of {m.refractory} steps (kept "
@@ -269,11 +323,11 @@ def _population(nir, net, pop, dt_s, nodes, edges, entry, losses, shape):
         meta["bias"] = bias
         bias = np.zeros(shape)
     v_th, v_reset = _full(m.v_th, shape), _full(m.v_reset, shape)
-    if any(a == 1.0 for a in alphas.values()):
+    if any(np.any(a == 1.0) for a in alphas.values()):
         raise ModelError(f"population {name!r}: tau_syn is so long that it does not decay in "
                          "one step; NIR's Euler form cannot express it: shorten tau_syn")
     receptors = list(alphas.items())
-    if len(receptors) == 1 and not is_if and receptors[0][1] > 0:
+    if len(receptors) == 1 and not is_if and np.all(receptors[0][1] > 0):
         rname, alpha = receptors[0]
         if rname != "syn":
             meta["receptor"] = rname
@@ -284,7 +338,7 @@ def _population(nir, net, pop, dt_s, nodes, edges, entry, losses, shape):
             w_in=_full(1.0 / k_s, shape), metadata=meta)
         entry[(name, rname)] = name
         return
-    direct = len(receptors) == 1 and receptors[0][1] == 0  # input adds straight to v
+    direct = len(receptors) == 1 and np.all(receptors[0][1] == 0)  # input adds to v
     if direct and receptors[0][0] != "syn":
         meta["receptor"] = receptors[0][0]
     if is_if:

@@ -15,6 +15,9 @@ Translation (dt ms per step; the canonical update adds I to v once per step):
   Every source becomes a SpikeSourceArray with the spikes every spikemem target sees.
   pair_stdp (all-to-all pairing) becomes STDPMechanism(SpikePairRule, AdditiveWeightDependence)
   with A = a / w_max (PyNN's amplitudes are relative to w_max).
+  stp (sm.TsodyksMarkram) becomes TsodyksMarkramSynapse(U, tau_rec, tau_facil), u starting
+  at 0 (NEST's tsodyks_synapse: resources pass through the active state with tau_psc =
+  the cell's tau_syn before they recover, which spikemem's rule 3d leaves out).
 What a script can hold is PYNN_FEATURES; anything else (adaptive thresholds: sm.ALIF;
 tau_mem = 0, as PyNN's cells need tau_m > 0; subtract reset; traces with a non-zero init) is
 refused by name, and so are more than two receptors, other plasticity rules and batches.
@@ -39,7 +42,7 @@ PYNN_FEATURES = frozenset({
     "lif", "if", "tau_syn_zero", "multi_receptor", "reset_zero", "refractory", "bias",
     "v_init", "delay_1", "delays", "per_synapse_delays", "dense", "sparse", "tied_weights",
     "input_source", "poisson_source", "spike_times_source", "plasticity", "record_v",
-    "record_i"})
+    "record_i", "stp"})
 
 TEMPLATE = '''"""PyNN model exported by spikemem {version}: {summary}.
 
@@ -64,7 +67,14 @@ DT = {dt!r}  # ms per step
 STEPS = {steps}
 # NEST: grid-based neurons (iaf_psc_exp / iaf_psc_delta), spikes on the step grid like spikemem
 extra = {{"spike_precision": "on_grid"}} if backend == "nest" else {{}}
-sim.setup(timestep=DT, min_delay=DT, **extra)
+sim.setup(timestep=DT, min_delay=DT, max_delay={max_delay!r}, **extra)
+
+
+def spike_trains(neuron, step, n):
+    """Each of n neurons' spike times (ms) from the (neuron, step) pairs of a source."""
+    order = np.argsort(neuron, kind="stable")
+    ends = np.cumsum(np.bincount(neuron, minlength=n))[:-1]
+    return [((s + 2) * DT).tolist() for s in np.split(step[order], ends)]
 
 # sources: the spikes every spikemem target sees (step k at time (k + 2) * DT: pyNN.nest
 # delivers a source's spikes one step early through a parrot neuron)
@@ -110,8 +120,8 @@ def export_pynn(net, path, *, steps: int, inputs: dict | None = None, seed: int 
         step, neuron = np.nonzero(raster)
         arrays[f"src_{name}_neuron"], arrays[f"src_{name}_step"] = neuron, step
         src_lines.append(
-            f"times = [((data['src_{name}_step'][data['src_{name}_neuron'] == k] + 2) * DT)"
-            f".tolist() for k in range({src.n})]\n"
+            f"times = spike_trains(data['src_{name}_neuron'], data['src_{name}_step'], "
+            f"{src.n})\n"
             f"{_var(name)} = sim.Population({src.n}, sim.SpikeSourceArray(spike_times=times), "
             f"label={name!r})")
     receptors = {}
@@ -144,8 +154,10 @@ def export_pynn(net, path, *, steps: int, inputs: dict | None = None, seed: int 
                 f"               synapse_type={synapse}, receptor_type={rtype!r}, "
                 f"label={(name + ':' + rtype)!r})")
     data = path.with_suffix(".npz")
+    max_delay = max([p.max_delay for p in net.projections.values()], default=1) * net.dt
     text = TEMPLATE.format(version=__version__, script=path.name, data=data.name,
                            stem=path.stem, dt=float(net.dt), steps=steps,
+                           max_delay=float(max(max_delay, 2 * net.dt)),
                            summary=f"{net.n_neurons} neurons, {net.n_synapses} synapses",
                            sources="\n".join(src_lines) or "# (none)",
                            populations="\n".join(pop_lines),
@@ -212,6 +224,8 @@ def _split_receptor(name, p, w, kind):
 
 def _synapse(p, dt: float) -> str:
     rule = p.plasticity
+    if p.stp is not None:
+        return _tsodyks_markram(p)
     if rule is None:
         return "sim.StaticSynapse()"
     names = [t.name for t in rule.traces]
@@ -227,6 +241,16 @@ def _synapse(p, dt: float) -> str:
             f"A_minus={a_minus / rule.w_max!r}), weight_dependence=sim."
             f"AdditiveWeightDependence(w_min={rule.w_min!r}, w_max={rule.w_max!r}), "
             f"weight=0.0, delay={p.uniform_delay * dt!r})")
+
+
+def _tsodyks_markram(p) -> str:
+    stp = p.stp
+    if math.isinf(stp.tau_rec) or math.isinf(stp.tau_fac):
+        raise UnsupportedFeatureError(
+            f"projection {p.name!r}: NEST's tsodyks_synapse needs finite tau_rec and tau_fac "
+            f"(got {stp.tau_rec} and {stp.tau_fac} ms): give a long finite time constant")
+    return (f"sim.TsodyksMarkramSynapse(U={stp.U!r}, tau_rec={stp.tau_rec!r}, "
+            f"tau_facil={stp.tau_fac!r})")
 
 
 def _write_atomic(path: Path, write) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import MappingError, ModelError
+from ..errors import MappingError, ModelError, UnsupportedFeatureError
+from ..model.features import FEATURES, network_features
 from ..model.sizes import SYNAPSE_BYTES, check_fits
 from .chips import Chip, load_chip
 from .quantize import loihi_plan, spinnaker_plan
@@ -102,6 +103,10 @@ class Mapping:
         return format_mapping(self)
 
 
+#: features the chips' quantisation plans cannot hold
+NOT_QUANTISED = frozenset({"per_neuron_params", "li", "cond_lif", "stp"})
+
+
 def map_network(net, chip="loihi2", *, chips: int | None = 1,
                 neurons_per_core: int | None = None, headroom_bits: int | None = None) -> Mapping:
     """Partition, place and quantise `net` for `chip` (a name in spikemem.hardware or a .toml
@@ -112,6 +117,12 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     if not isinstance(net, Network):
         raise ModelError(f"map() needs a spikemem Network, got {type(net).__name__}")
     chip = load_chip(chip)
+    unmapped = sorted(network_features(net) & NOT_QUANTISED)
+    if unmapped:
+        raise UnsupportedFeatureError(
+            f"map() onto {chip.name}: the quantisation plan holds one LIF/ALIF parameter set per "
+            "population and static or rule-plastic synapses, and cannot express " +
+            ", ".join(f"{f} ({FEATURES[f]})" for f in unmapped) + "; run it on a float target")
     check_fits(MAPPING_BYTES_PER_NEURON * net.n_neurons + SYNAPSE_BYTES * net.n_synapses,
                f"mapping this network ({net.n_neurons} neurons, {net.n_synapses} synapses)",
                "shrink the populations or use fewer synapses")

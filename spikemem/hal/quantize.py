@@ -221,9 +221,13 @@ def auto_headroom(pop, dt: float, incoming: list, span: float, chip: Chip) -> in
             if receptor == r:
                 pos += np.bincount(post, weights=np.clip(w, 0, None), minlength=pop.n)
                 neg += np.bincount(post, weights=np.clip(-w, 0, None), minlength=pop.n)
-        bound = max(bound, max(pos.max(initial=0.0), neg.max(initial=0.0)) / (1 - alpha))
+        peak = max(pos.max(initial=0.0), neg.max(initial=0.0))
+        if peak > 0:    # a current that never decays (alpha rounds to 1) has no bound
+            bound = max(bound, peak / (1 - alpha) if alpha < 1 else math.inf)
     ratio = bound / span
     top = chip.arith("state_bits") - 2
+    if not math.isfinite(ratio):
+        return top
     return int(np.clip(math.ceil(math.log2(ratio)) + 1 if ratio > 0 else 3, 3, top))
 
 

@@ -10,8 +10,9 @@ Reading rules (docs/interop/nir.md):
   spikemem graph recorded, else "zero".
 - Input nodes become input sources; LIF, CubaLIF, IF and Threshold nodes become populations
   (Threshold, or a decay of 0: tau_mem = 0); an LI node feeding one such node is a synaptic
-  receptor of it. Linear, Affine, Scale, Flatten, Conv1d/Conv2d, SumPool2d/AvgPool2d and
-  Delay nodes between them are composed into projections; Output nodes become probes of the
+  receptor of it; other LI, CubaLI and I nodes become non-spiking sm.LI readouts, whose v
+  an Output reading them records. Linear, Affine, Scale, Flatten, Conv1d/Conv2d,
+  SumPool2d/AvgPool2d and Delay nodes between them are composed into projections; Output nodes become probes of the
   spiking nodes they read (directly, or concatenated through 0/1 selection nodes).
   A Conv/Pool node that is the only weighted node of its path (Flatten, uniform Scale and
   Delay nodes aside) becomes a tied projection (sm.Conv2d, ...: its parameters, not their
@@ -35,9 +36,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ModelError
-from ..model import LIF, Network, PlasticityRule
+from ..model import LI, LIF, Network, PlasticityRule
 from .nir_graph import plain, plain_dict, read_graph
-from .nir_neurons import read_li, read_neuron
+from .nir_neurons import READOUTS, read_li, read_neuron
 from .nir_paths import LINEAR_TYPES, NEURON_TYPES, GraphPaths, scaled
 from .nir_values import check_node, numbers, per_neuron
 
@@ -129,17 +130,14 @@ class _Builder(GraphPaths):
         for name, node in self.nodes.items():
             kind = self.kind(name)
             check_node(name, kind, node)
+            outs = set(self.succ[name])
             if kind == "Input":
                 self.sources.append(name)
+            elif kind == "LI" and len(outs) == 1 and \
+                    self.kind(next(iter(outs))) in ("LIF", "IF", "Threshold"):
+                self.receptors.setdefault(next(iter(outs)), []).append(name)  # its current
             elif kind in NEURON_TYPES:
-                self.cores.append(name)
-            elif kind == "LI":
-                outs = set(self.succ[name])
-                core = next(iter(outs)) if len(outs) == 1 else None
-                if core is None or self.kind(core) not in ("LIF", "IF", "Threshold"):
-                    raise ModelError(f"NIR node {name!r} (LI): spikemem reads an LI node only as "
-                                     "a synaptic current feeding one LIF, IF or Threshold node")
-                self.receptors.setdefault(core, []).append(name)
+                self.cores.append(name)  # a LI elsewhere: a readout population
             elif kind in ("Linear", "Affine") and \
                     numbers(node.weight, self.what(name) + " weight").ndim != 2:
                 raise ModelError(f"{self.what(name)}: weights must be 2-D (n_out, n_in)")
@@ -150,7 +148,8 @@ class _Builder(GraphPaths):
 
     def warn_tiny_if_gains(self):
         """IF nodes only, each input scaled by dt * r: warn when that makes every gain tiny."""
-        kinds = {self.kind(c) for c in self.cores} | ({"LI"} if self.receptors else set())
+        kinds = {self.kind(c) for c in self.cores if self.kind(c) not in READOUTS} | \
+            ({"LI"} if self.receptors else set())
         if self.discrete or kinds != {"IF"}:
             return
         gains = [self.dt * np.abs(numbers(self.nodes[c].r, self.what(c) + " r"))
@@ -230,12 +229,8 @@ class _Builder(GraphPaths):
                 receptors[rname] = 0.0
                 entries.append((c, name, rname, reading.gain, direct))
         tau_syn = receptors["syn"] if list(receptors) == ["syn"] else receptors
-        if reading.beta == 1.0:
-            tau_mem = math.inf
-        elif reading.beta == 0.0:
-            tau_mem = 0.0  # no membrane memory
-        else:
-            tau_mem = -self.net_dt / math.log(reading.beta)
+        tau_mem = _per_value(reading.beta, lambda b: math.inf if b == 1.0 else (
+            0.0 if b == 0.0 else -self.net_dt / math.log(b)))  # 0: no membrane memory
         try:
             refractory = int(meta.get("refractory", 0))
         except (TypeError, ValueError):
@@ -244,21 +239,23 @@ class _Builder(GraphPaths):
         v_init = per_neuron(meta["v_init"], n, what + " metadata v_init") \
             if "v_init" in meta else 0.0
         try:
-            model = LIF(tau_mem=tau_mem, tau_syn=tau_syn, v_th=reading.v_th,
-                        v_reset=reading.v_reset, refractory=refractory,
-                        reset=self.reset or str(meta.get("reset", "zero")))
+            if kind in READOUTS:
+                model = LI(tau_mem=tau_mem, tau_syn=tau_syn)
+            else:
+                model = LIF(tau_mem=tau_mem, tau_syn=tau_syn, v_th=reading.v_th,
+                            v_reset=reading.v_reset, refractory=refractory,
+                            reset=self.reset or str(meta.get("reset", "zero")))
             net.population(name, n, model, bias=_compact(bias), v_init=_compact(v_init))
         except ModelError as e:
             raise ModelError(f"{what}: {e}") from None
         return entries
 
-    def tau_ms(self, decay: float, what: str) -> float:
-        """A spikemem time constant (ms) whose exact decay per step is `decay`."""
-        if decay == 1.0:
+    def tau_ms(self, decay, what: str):
+        """A spikemem time constant (ms) whose exact decay per step is `decay` (float, or
+        (n,) per neuron)."""
+        if np.any(np.asarray(decay) == 1.0):
             raise ModelError(f"{what}: an infinite synaptic time constant has no spikemem form")
-        if decay == 0.0:
-            return 0.0
-        return -self.net_dt / math.log(decay)
+        return _per_value(decay, lambda x: 0.0 if x == 0.0 else -self.net_dt / math.log(x))
 
     def _connect(self, net, names, entry, pop, receptor, gain, preds):
         """Projection specs (order key, kwargs for net.connect) for one receptor entry; its
@@ -274,6 +271,10 @@ class _Builder(GraphPaths):
                 raise ModelError(f"{self.what(entry)} has {n} neurons but its input {p!r} "
                                  f"gives {signal.n} values: fix the shapes")
             for (origin, d), (m, labels, tied) in signal.paths.items():
+                if self.kind(origin) in READOUTS:
+                    raise ModelError(f"{self.what(origin)} feeds {self.what(entry)}: its output "
+                                     "is a potential, and spikemem passes only spikes between "
+                                     "populations; read it only from an Output node")
                 label = next(iter(labels)) if len(labels) == 1 else None
                 weights = sp.csr_array(m @ sp.diags_array(gain))
                 groups.setdefault((origin, label), []).append((d, weights, scaled(tied, gain)))
@@ -371,7 +372,7 @@ class _Builder(GraphPaths):
                                  f"does not read (it reads {read})")
             return [(names[t], v) for t, v in listed]
         variable = str(meta.get("variable", "spikes"))
-        return [(names[t], variable) for t in read]
+        return [(names[t], "v" if self.kind(t) in READOUTS else variable) for t in read]
 
     def _selected(self, output, p):
         """The spiking nodes whose spikes node `p` passes on to Output `output` unchanged,
@@ -415,3 +416,10 @@ def _depths(net) -> dict:
                 depth[p.post] = arrive
                 changed = True
     return depth
+
+
+def _per_value(value, f):
+    """f(value) for a float, or f of each value of an (n,) array (per-neuron parameters)."""
+    if np.ndim(value) == 0:
+        return f(float(value))
+    return np.array([f(x) for x in np.asarray(value).tolist()])

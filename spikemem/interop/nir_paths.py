@@ -122,7 +122,8 @@ class GraphPaths:
         if kind in ("Linear", "Affine"):
             return (numbers(node.weight, self.what(name) + " weight").shape[0],)
         field = {"LIF": "v_threshold", "CubaLIF": "v_threshold", "IF": "v_threshold",
-                 "Threshold": "threshold", "LI": "tau", "Scale": "scale",
+                 "Threshold": "threshold", "LI": "tau", "CubaLI": "tau_mem", "I": "r",
+                 "Scale": "scale",
                  "Delay": "delay"}.get(kind)
         if field is not None:
             a = numbers(getattr(node, field), f"{self.what(name)} {field}")

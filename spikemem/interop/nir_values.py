@@ -8,13 +8,16 @@ import numpy as np
 from ..errors import ModelError
 
 #: time constants (seconds): finite and > 0
-TIME_CONSTANTS = {"LIF": ("tau",), "CubaLIF": ("tau_syn", "tau_mem"), "LI": ("tau",)}
+TIME_CONSTANTS = {"LIF": ("tau",), "CubaLIF": ("tau_syn", "tau_mem"), "LI": ("tau",),
+                  "CubaLI": ("tau_syn", "tau_mem")}
 #: other real parameters: finite
 REALS = {
     "LIF": ("r", "v_leak", "v_threshold", "v_reset"),
     "CubaLIF": ("r", "v_leak", "v_threshold", "v_reset", "w_in"),
     "IF": ("r", "v_threshold", "v_reset"),
     "LI": ("r", "v_leak"),
+    "CubaLI": ("r", "v_leak", "w_in"),
+    "I": ("r",),
     "Threshold": ("threshold",),
     "Linear": ("weight",), "Affine": ("weight", "bias"), "Scale": ("scale",),
     "Conv1d": ("weight", "bias"), "Conv2d": ("weight", "bias"),

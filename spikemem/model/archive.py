@@ -26,9 +26,11 @@ from .sizes import describe, memory_limit
 
 FORMAT = "spikemem-network"
 #: 1: the first format; 2: adds tied-weight projections (written only by networks using
-#: them, so other files stay readable by spikemem versions that know only 1)
-VERSION = 2
-READABLE = (1, 2)
+#: them, so other files stay readable by spikemem versions that know only 1); 3: adds
+#: short-term plasticity (written only by networks using it); 4: adds per-neuron neuron
+#: parameters and graded / current sources (written only by networks using them)
+VERSION = 4
+READABLE = (1, 2, 3, 4)
 HEADER = "header"
 #: the largest JSON header read (bytes); a network's description is far smaller
 HEADER_MAX_BYTES = 64 * 2 ** 20

@@ -8,11 +8,19 @@ import numpy as np
 
 from ..errors import ModelError
 from .archive import FORMAT, VERSION
+from .features import network_features
 from .neurons import NeuronModel
 from .plasticity import PlasticityRule
-from .sources import InputSource, PoissonSource, SpikeTimesSource
+from .sources import CurrentSource, InputSource, PoissonSource, SpikeTimesSource
+from .stp import TsodyksMarkram
 from .tied import TiedWeights
 from .validate import csr_from_arrays
+
+
+#: the source kinds a file may hold
+KINDS = [InputSource.kind, CurrentSource.kind, PoissonSource.kind, SpikeTimesSource.kind]
+#: features whose files need format version 4
+USER_INPUT_FEATURES = {"per_neuron_params", "graded_input", "current_input", "li"}
 
 
 def _per_neuron(value, key: str, arrays: dict):
@@ -28,12 +36,40 @@ def _from_per_neuron(value, arrays, n, what: str):
     return value
 
 
+def _model_arrays(model, key: str, arrays: dict) -> dict:
+    """model.to_dict() with each per-neuron parameter array moved to arrays[key_<name>]."""
+    d = model.to_dict()
+    for name in model.per_neuron_parameters():
+        value = getattr(model, name)
+        if isinstance(value, dict):
+            d[name] = {r: _per_neuron(v, f"{key}_{name}_{r}", arrays) for r, v in value.items()}
+        else:
+            d[name] = _per_neuron(value, f"{key}_{name}", arrays)
+    return d
+
+
+def _model_from_arrays(d, arrays, n, what: str):
+    """The neuron model of a header table whose per-neuron arrays are in `arrays`."""
+    if not isinstance(d, dict):
+        return NeuronModel.from_dict(d)
+
+    def value(v):
+        if isinstance(v, dict) and set(v) == {"array"}:
+            return _from_per_neuron(v, arrays, n, what)
+        if isinstance(v, dict):
+            return {k: value(x) for k, x in v.items()}
+        return v
+
+    return NeuronModel.from_dict({k: value(v) for k, v in d.items()})
+
+
 def encode(net) -> tuple[dict, dict]:
     """(header, arrays) describing `net` completely."""
     arrays: dict[str, np.ndarray] = {}
     pops = []
     for k, p in enumerate(net.populations.values()):
-        pops.append({"name": p.name, "n": p.n, "model": p.model.to_dict(),
+        pops.append({"name": p.name, "n": p.n,
+                     "model": _model_arrays(p.model, f"pop{k}_model", arrays),
                      "bias": _per_neuron(p.bias, f"pop{k}_bias", arrays),
                      "v_init": _per_neuron(p.v_init, f"pop{k}_v_init", arrays)})
     srcs = []
@@ -53,6 +89,8 @@ def encode(net) -> tuple[dict, dict]:
         d = {"name": p.name, "pre": p.pre, "post": p.post, "receptor": p.receptor,
              "sparse": p.is_sparse, "shape": list(p.shape),
              "plasticity": p.plasticity.to_dict() if p.plasticity else None}
+        if p.stp is not None:
+            d["stp"] = p.stp.to_dict()
         if p.tied is not None:
             d["tied"] = p.tied.to_dict()
             arrays[f"proj{k}_params"] = p.tied.parameters
@@ -69,7 +107,11 @@ def encode(net) -> tuple[dict, dict]:
             d["delay"] = {"array": f"proj{k}_delay"}
         projs.append(d)
     tied = any(p.tied is not None for p in net.projections.values())
-    header = {"format": FORMAT, "version": VERSION if tied else 1, "dt": net.dt,
+    stp = any(p.stp is not None for p in net.projections.values())
+    version = 3 if stp else (2 if tied else 1)
+    if USER_INPUT_FEATURES & network_features(net):
+        version = VERSION
+    header = {"format": FORMAT, "version": version, "dt": net.dt,
               "populations": pops, "sources": srcs, "projections": projs,
               "probes": [[p.target, p.variable] for p in net.probes]}
     return header, arrays
@@ -84,14 +126,16 @@ def decode(header: dict, arrays, network_class):
         what = f"population {k}"
         n = _field(p, "n", what)
         net.population(_field(p, "name", what), n,
-                       NeuronModel.from_dict(_field(p, "model", what)),
+                       _model_from_arrays(_field(p, "model", what), arrays, n, what),
                        bias=_from_per_neuron(_field(p, "bias", what), arrays, n, what),
                        v_init=_from_per_neuron(_field(p, "v_init", what), arrays, n, what))
     for k, s in enumerate(_entries(header, "sources")):
         what = f"source {k}"
         kind, name, n = _field(s, "kind", what), _field(s, "name", what), _field(s, "n", what)
-        if kind == InputSource.kind:
-            net.source(name, n)
+        if kind == CurrentSource.kind:
+            net.current(name, n)
+        elif kind == InputSource.kind:
+            net.source(name, n, payload_bits=s.get("payload_bits", 0))
         elif kind == PoissonSource.kind:
             net.poisson(name, n, _from_per_neuron(_field(s, "rate_hz", what), arrays, n, what),
                         seed=_field(s, "seed", what))
@@ -103,7 +147,7 @@ def decode(header: dict, arrays, network_class):
             net.spike_times(name, np.split(flat, np.cumsum(lengths)[:-1]))
         else:
             raise ModelError(f"source {name!r} has unknown kind {kind!r}; known: "
-                             f"{[InputSource.kind, PoissonSource.kind, SpikeTimesSource.kind]}")
+                             f"{KINDS}")
     for k, p in enumerate(_entries(header, "projections")):
         name = _field(p, "name", f"projection {k}")
         what = f"projection {name!r}"
@@ -129,7 +173,8 @@ def decode(header: dict, arrays, network_class):
                 delay = _array(arrays, _field(delay, "array", what), what, shape)
         rule = _field(p, "plasticity", what)
         net.connect(pre, post, w, delay=delay, receptor=_field(p, "receptor", what),
-                    plasticity=PlasticityRule.from_dict(rule) if rule else None, name=name)
+                    plasticity=PlasticityRule.from_dict(rule) if rule else None, name=name,
+                    stp=TsodyksMarkram.from_dict(p["stp"]) if p.get("stp") else None)
     for probe in _entries(header, "probes"):
         if not (isinstance(probe, list) and len(probe) == 2):
             raise ModelError(f"probe {probe!r} must be [target, variable]")

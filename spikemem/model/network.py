@@ -19,7 +19,9 @@ from . import archive, codec
 from .connectors import Connector
 from .neurons import LIF, NeuronModel
 from .plasticity import PlasticityRule
-from .sources import InputSource, PoissonSource, Source, SpikeTimesSource
+from .sources import (CurrentSource, InputSource, PoissonSource, Source, SpikeTimesSource,
+                      carries_payload)
+from .stp import TsodyksMarkram
 from .tied import TiedWeights
 from .validate import (MAX_STEPS, check_finite_bounded, check_name, csr_from_arrays,
                        finite_array, finite_float, real_array, scalar_or_vector)
@@ -63,11 +65,15 @@ class Population:
             raise ModelError(f"population {self.name!r}: model must be a neuron model such as "
                              f"sm.LIF(...), sm.IF(...) or sm.ALIF(...), got "
                              f"{type(self.model).__name__}")
+        self.model.check_size(self.n, f"population {self.name!r}")
         v_th, v_reset = getattr(self.model, "v_th", None), getattr(self.model, "v_reset", None)
-        if v_th is not None and v_reset is not None and v_th <= v_reset:
-            raise ModelError(f"population {self.name!r}: v_th = {v_th:g} must be above v_reset = "
-                             f"{v_reset:g} (a neuron reset to or above its threshold never "
-                             "leaves it); raise v_th or lower v_reset")
+        if v_th is not None and v_reset is not None and np.any(np.less_equal(v_th, v_reset)):
+            th, reset = np.broadcast_arrays(v_th, v_reset, np.zeros(self.n))[:2]
+            k = int(np.argmax(th <= reset))
+            where = f" (neuron {k})" if np.ndim(v_th) or np.ndim(v_reset) else ""
+            raise ModelError(f"population {self.name!r}: v_th = {th[k]:g} must be above v_reset "
+                             f"= {reset[k]:g}{where} (a neuron reset to or above its threshold "
+                             "never leaves it); raise v_th or lower v_reset")
         bias = getattr(self.model, "bias", 0.0) if self.bias is None else self.bias
         for key, value in (("bias", bias), ("v_init", self.v_init)):
             clean = scalar_or_vector(value, self.n, f"population {self.name!r} {key}")
@@ -89,6 +95,8 @@ class Projection:
     tied: None, or the tied-weight structure (spikemem.model.tied) whose shared parameters
         the synapses use; weights is then its expansion (CSR, in tied.expand() order) and
         the delay one int.
+    stp: None, or sm.TsodyksMarkram: each spike's weight scaled by its presynaptic
+        neuron's efficacy u * x (docs/semantics.md, rule 3d).
     """
 
     name: str
@@ -99,6 +107,7 @@ class Projection:
     receptor: str = ""
     plasticity: PlasticityRule | None = None
     tied: TiedWeights | None = None
+    stp: TsodyksMarkram | None = None
 
     def __post_init__(self):
         read_only(self.weights)
@@ -228,9 +237,17 @@ class Network:
         self._sources[src.name] = src
         return src
 
-    def source(self, name: str, n: int) -> InputSource:
-        """Add `n` inputs whose spikes are given at run time (inputs={name: ...})."""
-        return self._add_source(InputSource(name, n))
+    def source(self, name: str, n: int, *, payload_bits: int = 0) -> InputSource:
+        """Add `n` inputs whose spikes are given at run time (inputs={name: ...}).
+        payload_bits > 0 (at most 24): graded events, given as integer payloads
+        0 .. 2**payload_bits - 1 (e.g. event counts per bin), each adding payload * weight."""
+        return self._add_source(InputSource(name, n, payload_bits))
+
+    def current(self, name: str, n: int) -> CurrentSource:
+        """Add `n` analog inputs whose values are given at run time (inputs={name: float
+        array (steps, n) or (batch, steps, n)}), as Brian2's TimedArray: row t adds x * w
+        through each projection, arriving at t + delay."""
+        return self._add_source(CurrentSource(name, n))
 
     def poisson(self, name: str, n: int, rate_hz=10.0, *, seed: int = 0) -> PoissonSource:
         """Add `n` Poisson spike generators (rate in Hz, float or (n,))."""
@@ -257,7 +274,8 @@ class Network:
         return node
 
     def connect(self, pre, post, weights, *, delay=1, receptor: str | None = None,
-                plasticity: PlasticityRule | None = None, name: str | None = None) -> Projection:
+                plasticity: PlasticityRule | None = None, name: str | None = None,
+                stp: TsodyksMarkram | None = None) -> Projection:
         """Connect `pre` (source/population) to `post` (population).
 
         weights: (n_pre, n_post) ndarray, scipy.sparse matrix, a Connector, or a tied-weight
@@ -265,6 +283,8 @@ class Network:
         delay: steps, int >= 1, or an int array shaped like `weights` (per synapse; not for
             a tied structure).
         receptor: which current of `post` it drives (required if post has several).
+        stp: sm.TsodyksMarkram(U, tau_rec, tau_fac) for dynamic (depressing/facilitating)
+            synapses, or None for static ones.
         """
         pre_node = self.node(pre)
         post_node = self.node(post)
@@ -307,7 +327,22 @@ class Network:
             if np.ndim(d) != 0:
                 raise ModelError(f"projection {name!r}: a plastic projection needs one delay "
                                  "for all synapses; split it into projections per delay")
-        proj = Projection(name, pre_node.name, post_node.name, w, d, receptor, plasticity, tied)
+            if carries_payload(pre_node):
+                raise ModelError(f"projection {name!r}: source {pre_node.name!r} sends graded "
+                                 "or analog values, but a plasticity rule sees 0/1 pre spikes; "
+                                 "connect a binary source or drop the rule")
+        if stp is not None and not isinstance(stp, TsodyksMarkram):
+            raise ModelError(f"projection {name!r}: stp must be sm.TsodyksMarkram(U=..., "
+                             f"tau_rec=..., tau_fac=...), got {type(stp).__name__}")
+        if stp is not None and plasticity is not None:
+            raise ModelError(f"projection {name!r}: short-term plasticity (stp) and a "
+                             "plasticity rule on one projection are not supported; keep one")
+        if stp is not None and carries_payload(pre_node):
+            raise ModelError(f"projection {name!r}: source {pre_node.name!r} sends graded or "
+                             "analog values, which short-term plasticity (stp: one spike's "
+                             "efficacy) does not scale; connect a binary source or drop stp")
+        proj = Projection(name, pre_node.name, post_node.name, w, d, receptor, plasticity, tied,
+                          stp)
         self._projections[name] = proj
         return proj
 

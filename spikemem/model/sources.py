@@ -30,14 +30,67 @@ class Source:
     kind = "base"
 
 
+#: the widest payload of a graded source (bits; Loihi 2's graded spikes carry up to 24)
+MAX_PAYLOAD_BITS = 24
+
+
 @dataclass(frozen=True, eq=False)
 class InputSource(Source):
-    """Spikes given at run time: inputs={name: bool array (steps, n) or (batch, steps, n)}."""
+    """Spikes given at run time: inputs={name: bool array (steps, n) or (batch, steps, n)}.
+
+    payload_bits: 0 (binary spikes), or 1..24 for graded events (Lava's num_message_bits):
+        the inputs are then integers 0 .. 2**payload_bits - 1 (e.g. event counts per bin),
+        and an event of payload p adds p * w through each synapse of weight w.
+    """
+
+    payload_bits: int = 0
 
     kind = "input"
 
+    def __post_init__(self):
+        super().__post_init__()
+        bits = self.payload_bits
+        if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)) \
+                or not 0 <= bits <= MAX_PAYLOAD_BITS:
+            raise ModelError(f"source {self.name!r}: payload_bits={bits!r} must be an int from "
+                             f"0 (binary spikes) to {MAX_PAYLOAD_BITS}")
+        object.__setattr__(self, "payload_bits", int(bits))
+
+    @property
+    def max_payload(self) -> int:
+        """The largest payload of one event (1 for binary spikes)."""
+        return max(1, 2 ** self.payload_bits - 1)
+
+    def to_dict(self) -> dict:
+        d = {"kind": self.kind, "name": self.name, "n": self.n}
+        if self.payload_bits:
+            d["payload_bits"] = self.payload_bits
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class CurrentSource(InputSource):
+    """Analog input currents given at run time (Brian2's TimedArray): inputs={name: float
+    array (steps, n) or (batch, steps, n)}. Row t of neuron j is an event of payload x
+    (where x != 0) at step t: through a projection of delay d it adds x * w to the
+    receptor's arrivals at t + d (docs/semantics.md); a receptor with tau_syn = 0 adds it
+    to v directly."""
+
+    kind = "current"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.payload_bits:
+            raise ModelError(f"current source {self.name!r} carries real values: it has no "
+                             "payload_bits")
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "name": self.name, "n": self.n}
+
+
+def carries_payload(src: Source) -> bool:
+    """True for a source whose events carry a value (graded or current), not only 0/1."""
+    return isinstance(src, CurrentSource) or getattr(src, "payload_bits", 0) > 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +160,8 @@ class SpikeTimesSource(Source):
 
 def source_raster(src: Source, t0: int, steps: int, batch: int | None, dt: float,
                   seed: int, run_index: int, given=None) -> np.ndarray:
-    """The spikes of `src` for steps [t0, t0 + steps): bool (batch or 1, steps, n)."""
+    """The spikes of `src` for steps [t0, t0 + steps): bool (batch or 1, steps, n), or the
+    given integer payloads of a graded input source."""
     b = 1 if batch is None else batch
     if isinstance(src, InputSource):
         if given is None:

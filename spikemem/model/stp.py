@@ -35,7 +35,8 @@ class TsodyksMarkram:
     kind = "tsodyks_markram"
 
     def __post_init__(self):
-        what = f"sm.TsodyksMarkram(U={self.U!r}, tau_rec={self.tau_rec!r}, tau_fac={self.tau_fac!r})"
+        what = (f"sm.TsodyksMarkram(U={self.U!r}, tau_rec={self.tau_rec!r}, "
+                f"tau_fac={self.tau_fac!r})")
         u = finite_float(self.U, f"{what}: U")
         if not 0.0 < u <= 1.0:
             raise ModelError(f"{what}: U = {u:g} is the fraction of resources a spike releases "

@@ -19,8 +19,8 @@ from ..cli.cmd_experiment import EXPERIMENT_MODULES
 from ..errors import ModelError
 
 #: modules whose EXPERIMENTS a sweep can run: those of `spikemem experiment`, then the
-#: parametrised studies and the continual-learning trial
-MODULES = (*EXPERIMENT_MODULES, "spikemem.sweep.studies", "spikemem.continual.runner")
+#: parametrised studies (beside their models) and the continual-learning trial
+MODULES = (*EXPERIMENT_MODULES, "spikemem.models.lsm.studies", "spikemem.continual.runner")
 #: defaults of the `spikemem experiment` convention's positional parameters
 CONVENTION_DEFAULTS = {"target": "numpy", "quick": False}
 REQUIRED = inspect.Parameter.empty

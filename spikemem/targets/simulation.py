@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
+from ..model.validate import check_finite_bounded, real_array
 from ..model.sizes import check_fits, run_bytes, simulation_bytes
-from ..model.sources import InputSource, source_raster
+from ..model.sources import CurrentSource, InputSource, source_raster
 
 
 class RunWarning(UserWarning):
@@ -161,10 +162,7 @@ def check_inputs(net, inputs: dict, steps: int, batch: int | None):
             inputs_known = [n for n, s in net.sources.items() if isinstance(s, InputSource)]
             raise ModelError(f"inputs: {name!r} is not an input source of this network; "
                              f"input sources: {inputs_known}")
-        x = np.asarray(x)
-        if x.dtype != bool:
-            raise ModelError(f"input {name!r} has dtype {x.dtype}; spikes must be bool "
-                             "(use x.astype(bool) for 0/1 arrays)")
+        x = _events(np.asarray(x), src, name)
         if x.ndim == 2:
             x = x[None]
             b = None
@@ -189,6 +187,31 @@ def check_inputs(net, inputs: dict, steps: int, batch: int | None):
             if x.shape[0] == 1 and batch != 1:
                 out[name] = np.broadcast_to(x, (batch,) + x.shape[1:])
     return batch, out
+
+
+def _events(x: np.ndarray, src: InputSource, name: str) -> np.ndarray:
+    """Input `x` of source `src` checked: bool spikes, or for a graded source (payload_bits
+    > 0) integer payloads 0 .. 2**payload_bits - 1 (as int64), or for a current source
+    finite real values (as float64)."""
+    if isinstance(src, CurrentSource):
+        return check_finite_bounded(real_array(x, f"input {name!r} (current source)"),
+                                    f"input {name!r} values")
+    if x.dtype == bool:
+        return x
+    if not src.payload_bits:
+        raise ModelError(f"input {name!r} has dtype {x.dtype}; spikes must be bool (use "
+                         "x.astype(bool) for 0/1 arrays). For event counts per bin, declare the "
+                         f"source graded, net.source({name!r}, {src.n}, payload_bits=8): "
+                         "astype(bool) would drop every count above 1")
+    if not np.issubdtype(x.dtype, np.integer):
+        raise ModelError(f"input {name!r} has dtype {x.dtype}; graded source {name!r} takes "
+                         "integer payloads (e.g. event counts per bin): give an int array")
+    if x.size and (x.min() < 0 or x.max() > src.max_payload):
+        bad = int(x.min() if x.min() < 0 else x.max())
+        raise ModelError(f"input {name!r} has payload {bad}, outside 0 .. {src.max_payload} "
+                         f"(payload_bits={src.payload_bits}): clip the counts or declare more "
+                         "payload bits")
+    return x.astype(np.int64, copy=False)
 
 
 def _check_finite(r: Result) -> None:

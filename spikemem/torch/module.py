@@ -118,6 +118,12 @@ class SpikingModule(nn.Module):
             raise ModelError(f"spikemem.torch.module: projections {plastic} are plastic; "
                              "BPTT through plasticity rules is not supported: remove their "
                              "plasticity for training, or simulate them with target='torch'")
+        dynamic = [p.name for p in net.projections.values() if p.stp is not None]
+        if dynamic:
+            raise ModelError(f"spikemem.torch.module: projections {dynamic} have short-term "
+                             "plasticity (stp); BPTT through Tsodyks-Markram synapses is not "
+                             "supported: remove their stp for training, or simulate them with "
+                             "target='torch'")
         self.trainable = trainable
         self.spike_fn = surrogate if surrogate is not None else surr.atan()
         self.pop_names = list(net.populations)

@@ -15,8 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 import spikemem as sm
-from spikemem.model.sources import InputSource
-from spikemem.networks import cuba
+from spikemem.model.sources import CurrentSource, InputSource
+from spikemem.networks import coba, cuba
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ class Case:
                                              run_index])
                 shape = (steps, src.n) if self.batch is None else (self.batch, steps, src.n)
                 out[name] = rng.random(shape) < self.input_rate
+                if src.payload_bits:  # graded: a payload 1 .. max_payload per event
+                    out[name] = out[name] * rng.integers(1, src.max_payload + 1, shape)
+                if isinstance(src, CurrentSource):  # analog: a real value, often 0
+                    out[name] = rng.normal(0.1, 0.3, shape) * (rng.random(shape) < 0.7)
         return out
 
 
@@ -349,6 +353,133 @@ def tied_conv_tokens() -> sm.Network:
     return _record_all(net)
 
 
+def stp_depressing() -> sm.Network:
+    """Depressing Tsodyks-Markram synapses (U = 0.5, tau_rec = 150 ms): input into a sparse
+    recurrent population with per-synapse delays; batched, continued runs; v recorded."""
+    rng = np.random.default_rng(91)
+    net = sm.Network(dt=1.0)
+    net.source("in", 12)
+    net.population("e", 16, sm.LIF(tau_mem=12.0, tau_syn=3.0, v_th=1.0, refractory=2))
+    depressing = sm.TsodyksMarkram(U=0.5, tau_rec=150.0, tau_fac=0.0)
+    net.connect("in", "e", sm.FixedProbability(p=0.5, weight=sm.Uniform(0.5, 1.5), seed=8),
+                stp=depressing)
+    recurrent = sp.random(16, 16, density=0.3, random_state=9, format="csr") * 0.8
+    net.connect("e", "e", recurrent, stp=depressing,
+                delay=rng.integers(1, 5, recurrent.nnz))
+    net.record("e", "v")
+    return _record_all(net)
+
+
+def stp_facilitating() -> sm.Network:
+    """Facilitating Tsodyks-Markram synapses (U = 0.1, tau_fac = 400 ms, tau_rec = 60 ms)
+    from Poisson input into e, and depressing-facilitating e -> i (dt 0.5 ms)."""
+    net = sm.Network(dt=0.5)
+    net.poisson("drive", 10, rate_hz=80.0, seed=12)
+    net.population("e", 10, sm.LIF(tau_mem=10.0, tau_syn=2.0, v_th=1.0))
+    net.population("i", 6, sm.LIF(tau_mem=10.0, tau_syn=2.0, v_th=1.0))
+    rng = np.random.default_rng(13)
+    net.connect("drive", "e", rng.uniform(0.0, 0.9, (10, 10)),
+                stp=sm.TsodyksMarkram(U=0.1, tau_rec=60.0, tau_fac=400.0))
+    net.connect("e", "i", rng.uniform(0.2, 1.2, (10, 6)), delay=2,
+                stp=sm.TsodyksMarkram(U=0.25, tau_rec=100.0, tau_fac=50.0))
+    net.record("i", "v")
+    return _record_all(net)
+
+
+def per_neuron_params() -> sm.Network:
+    """Per-neuron parameters (trained models, NIR graphs): LIF neurons each with their own
+    tau_mem (one of them IF), tau_syn per receptor, v_th and v_reset; ALIF neurons with their
+    own tau_adapt and beta_adapt behind them; v, i and a recorded."""
+    rng = np.random.default_rng(74)
+    net = sm.Network(dt=1.0)
+    net.source("in", 10)
+    net.population("lif", 8, sm.LIF(
+        tau_mem=np.append(np.linspace(5.0, 30.0, 7), math.inf),
+        tau_syn={"exc": np.linspace(0.0, 6.0, 8), "inh": np.full(8, 4.0)},
+        v_th=np.linspace(0.8, 1.6, 8), v_reset=np.linspace(-0.3, 0.2, 8), reset="subtract"))
+    net.population("alif", 6, sm.ALIF(tau_mem=np.linspace(8.0, 20.0, 6), tau_syn=3.0,
+                                      v_th=1.0, tau_adapt=np.array([30.0, 60.0, 90.0, 120.0,
+                                                                    150.0, math.inf]),
+                                      beta_adapt=np.linspace(0.0, 0.5, 6)))
+    net.connect("in", "lif", rng.uniform(0.0, 0.6, (10, 8)), receptor="exc")
+    net.connect("lif", "lif", rng.uniform(-0.3, 0.0, (8, 8)), receptor="inh", delay=2)
+    net.connect("lif", "alif", rng.uniform(0.0, 0.8, (8, 6)))
+    for var in ("v", "i"):
+        net.record("lif", var)
+    net.record("alif", "a")
+    return _record_all(net)
+
+
+def graded_events() -> sm.Network:
+    """Graded input events (counts per bin, 4-bit payloads) beside binary spikes, into LIF
+    neurons through per-synapse delays and a sparse projection, batched; v recorded."""
+    rng = np.random.default_rng(75)
+    net = sm.Network(dt=1.0)
+    net.source("counts", 8, payload_bits=4)
+    net.source("spikes", 4)
+    net.population("p", 6, sm.LIF(tau_mem=12.0, tau_syn=3.0, v_th=4.0))
+    net.population("q", 4, sm.LIF(tau_mem=8.0, tau_syn=0.0, v_th=2.0, reset="subtract"))
+    net.connect("counts", "p", rng.uniform(0.0, 0.5, (8, 6)), delay=rng.integers(1, 4, (8, 6)))
+    net.connect("spikes", "p", rng.uniform(0.0, 1.0, (4, 6)))
+    mask = rng.random((8, 4)) < 0.5      # scipy 1.14 (the Lava environment) has no rng=
+    net.connect("counts", "q", sp.csr_array(np.where(mask, rng.random((8, 4)), 0.0) * 0.4))
+    net.connect("p", "q", rng.uniform(0.0, 0.8, (6, 4)), delay=2)
+    net.record("p", "v")
+    return _record_all(net)
+
+
+def li_readout() -> sm.Network:
+    """Non-spiking leaky-integrator readouts (sm.LI) of a spiking layer: one with a
+    synaptic current and a bias, one whose input adds straight to v (NIR's LI) with two
+    receptors, one a perfect integrator; v and i recorded."""
+    rng = np.random.default_rng(76)
+    net = sm.Network(dt=1.0)
+    net.source("in", 10)
+    net.population("h", 12, sm.LIF(tau_mem=10.0, tau_syn=3.0, v_th=1.0))
+    net.population("cuba_li", 3, sm.LI(tau_mem=15.0, tau_syn=4.0), bias=0.02)
+    net.population("li", 4, sm.LI(tau_mem=np.array([5.0, 10.0, 20.0, math.inf]),
+                                  tau_syn={"exc": 0.0, "inh": 2.0}))
+    net.connect("in", "h", rng.uniform(0.0, 0.6, (10, 12)))
+    net.connect("h", "cuba_li", rng.normal(0.0, 0.5, (12, 3)))
+    net.connect("h", "li", rng.uniform(0.0, 0.5, (12, 4)), receptor="exc")
+    net.connect("in", "li", rng.uniform(-0.4, 0.0, (10, 4)), receptor="inh", delay=3)
+    for name in ("cuba_li", "li"):
+        for var in ("v", "i"):
+            net.record(name, var)
+    return _record_all(net)
+
+
+def current_drive() -> sm.Network:
+    """Analog input currents (net.current, Brian2's TimedArray): one straight into v
+    (tau_syn = 0 receptor, one to one), one through a synaptic current with per-synapse
+    delays, beside binary spikes; ALIF neurons behind; v and i recorded, batched."""
+    rng = np.random.default_rng(77)
+    net = sm.Network(dt=0.5)
+    net.current("I", 6)
+    net.current("noise", 4)
+    net.source("spikes", 3)
+    net.population("p", 6, sm.LIF(tau_mem=10.0, tau_syn={"direct": 0.0, "syn": 2.0},
+                                  v_th=0.6, refractory=2))
+    net.population("q", 3, sm.ALIF(tau_mem=8.0, tau_syn=1.0, v_th=0.5, beta_adapt=0.2))
+    net.connect("I", "p", sm.OneToOne(weight=1.0), receptor="direct")
+    net.connect("noise", "p", rng.uniform(-0.5, 0.5, (4, 6)), receptor="syn",
+                delay=rng.integers(1, 4, (4, 6)))
+    net.connect("spikes", "q", rng.uniform(0.0, 0.6, (3, 3)))
+    net.connect("p", "q", rng.uniform(0.0, 0.5, (6, 3)), delay=2)
+    for var in ("v", "i"):
+        net.record("p", var)
+    return _record_all(net)
+
+
+def coba_small() -> sm.Network:
+    """Brian2's COBA benchmark (spikemem.networks.coba: conductance-based LIF, reversal
+    potentials per receptor) at 400 neurons, p = 5%; v and the conductances recorded."""
+    net = coba(400, p=0.05)
+    net.record("exc", "v")
+    net.record("inh", "i")
+    return net
+
+
 CATALOGUE = {c.name: c for c in [
     Case("ff_chain_delays", ff_chain_delays, runs=(120, 80), input_rate=0.2),
     Case("recurrent_ei", recurrent_ei, runs=(300,)),
@@ -370,4 +501,11 @@ CATALOGUE = {c.name: c for c in [
     Case("alif_subtract_refractory", alif_subtract_refractory, runs=(200,), input_rate=0.2),
     Case("coincidence", coincidence, runs=(200,), input_rate=0.35),
     Case("tied_conv_tokens", tied_conv_tokens, runs=(180,), input_rate=0.25),
+    Case("per_neuron_params", per_neuron_params, runs=(200,), input_rate=0.25),
+    Case("graded_events", graded_events, runs=(120, 80), batch=2, input_rate=0.2),
+    Case("li_readout", li_readout, runs=(150,), input_rate=0.25),
+    Case("current_drive", current_drive, runs=(200,), batch=2, input_rate=0.2),
+    Case("coba_small", coba_small, runs=(1000,), chaotic=True),
+    Case("stp_depressing", stp_depressing, runs=(150, 100), batch=2, input_rate=0.2),
+    Case("stp_facilitating", stp_facilitating, runs=(400,)),
 ]}

@@ -153,9 +153,9 @@ def test_online_trace_training_learns():
     """The online rule (per-step loss, presynaptic traces, no BPTT) learns a task."""
     from spikemem.continual import FineTune, TrainConfig, make_tasks
     from spikemem.continual.metrics import accuracy
-    from spikemem.continual.snn import SpikingMLP
+    from spikemem.continual.network import Classifier, mlp
     task = make_tasks("digits", "split", 5, limit_train=300, limit_test=100)[1]
-    model = SpikingMLP([64, 24, 10], steps=4, seed=0)
+    model = Classifier(mlp([64, 24, 10], seed=0), 4)
     before = accuracy(model.predict(task.x_test), task.y_test, task.classes)
     cfg = TrainConfig(epochs=2, lr=0.05, batch=10, online=True)
     FineTune().train_task(model, [task], 0, cfg, np.random.default_rng(0), scenario="task")

@@ -297,13 +297,7 @@ def _graph(middle, n=2):
     return nir.NIRGraph(nodes=nodes, edges=[("i", "m"), ("m", "o")], type_check=False)
 
 
-@pytest.mark.parametrize("node,type_name", [
-    (nir.I(r=np.ones(2)), "I"),
-    (nir.CubaLI(tau_syn=np.ones(2), tau_mem=np.ones(2), r=np.ones(2), v_leak=np.zeros(2)),
-     "CubaLI")])
-def test_unsupported_nodes_are_named(node, type_name):
-    with pytest.raises(sm.ModelError, match=f"'m' of type {type_name}"):
-        sm.import_nir(_graph(node), dt=1e-3)
+# I, LI and CubaLI nodes read as sm.LI readouts: tests/interop/test_nir_readouts.py
 
 
 def test_errors_name_the_cause(tmp_path):
@@ -315,10 +309,7 @@ def test_errors_name_the_cause(tmp_path):
         sm.import_nir(_graph(lif), dt=1.0)
     with pytest.raises(sm.ModelError, match="positive"):
         sm.import_nir(_graph(lif), dt=0)
-    mixed = nir.LIF(tau=np.array([0.02, 0.03]), r=np.ones(2), v_leak=np.zeros(2),
-                    v_threshold=np.ones(2))
-    with pytest.raises(sm.ModelError, match="'m'.*tau differs"):
-        sm.import_nir(_graph(mixed), dt=1e-3)
+    # per-neuron time constants are kept, not refused: tests/interop/test_nir_per_neuron.py
     late = _graph(nir.Delay(delay=np.full(2, 1.5e-3)))
     late.nodes["n"] = lif
     late.edges = [("i", "m"), ("m", "n"), ("n", "o")]

@@ -15,11 +15,12 @@ from spikemem.model.neurons import MODELS, CubaNeuron, NeuronModel, Param
 
 #: a value each kind of parameter check must refuse, with the words the error must use
 BAD = {"tau": (-1.0, ">= 0|> 0"), "real": (math.nan, "finite"), "steps": (1.5, "integer"),
-       "choice": ("sideways", "unknown"), "taus": ({"syn": -2.0}, ">= 0")}
+       "choice": ("sideways", "unknown"), "taus": ({"syn": -2.0}, ">= 0"),
+       "potentials": ({"syn": math.nan}, "finite")}
 
 
 def test_registry_holds_the_shipped_models():
-    assert MODELS == {"LIF": sm.LIF, "ALIF": sm.ALIF}
+    assert MODELS == {"LIF": sm.LIF, "ALIF": sm.ALIF, "LI": sm.LI, "CondLIF": sm.CondLIF}
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))

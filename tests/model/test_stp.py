@@ -10,8 +10,8 @@ import spikemem as sm
 from spikemem import ModelError, UnsupportedFeatureError
 
 SPIKES = [0, 5, 10, 15, 100, 103, 300]
-EXACT = [("numpy", {}), ("torch", {"dtype": "float64"}), ("brian2", {"mode": "numpy"}), ("numba", {}),
-         ("torch", {"dtype": "float64", "snntorch_neurons": False})]
+EXACT = [("numpy", {}), ("torch", {"dtype": "float64"}), ("brian2", {"mode": "numpy"}),
+         ("numba", {}), ("torch", {"dtype": "float64", "snntorch_neurons": False})]
 
 
 def probe_network(stp, delay=2):
@@ -42,7 +42,8 @@ def recursion(U, tau_rec, tau_fac, dt=1.0):
 @pytest.mark.parametrize("params", [(0.5, 200.0, 0.0), (0.1, 50.0, 400.0), (1.0, 0.0, 0.0),
                                     (0.3, 30.0, 20.0)], ids=["depress", "facilitate",
                                                              "full-release", "mixed"])
-@pytest.mark.parametrize("target,options", EXACT, ids=["numpy", "torch64", "brian2", "numba", "torch64-own"])
+@pytest.mark.parametrize("target,options", EXACT,
+                         ids=["numpy", "torch64", "brian2", "numba", "torch64-own"])
 def test_efficacy_follows_the_recursion(target, options, params):
     pytest.importorskip(target)
     net = probe_network(sm.TsodyksMarkram(*params))
@@ -129,3 +130,13 @@ def test_numpy_matches_the_literal_oracle(case_name):
     spikes, _, _ = simulate(net, steps, {**x, **{s: ours.spikes[s] for s in net.sources}})
     for name in net.populations:
         np.testing.assert_array_equal(ours.spikes[name], spikes[name])
+
+
+def test_training_and_chip_mapping_refuse_stp_by_name():
+    """BPTT and the quantisation plan have no Tsodyks-Markram state: both refuse it by name
+    instead of treating the synapses as static."""
+    net = probe_network(sm.TsodyksMarkram(U=0.5, tau_rec=100.0, tau_fac=0.0))
+    with pytest.raises(ModelError, match="short-term"):
+        sm.torch.module(net)
+    with pytest.raises(UnsupportedFeatureError, match="stp"):
+        sm.map(net, chip="loihi2")

@@ -1,31 +1,29 @@
-"""Current-based leaky integrate-and-fire neurons (LIF, IF) and the current-based part
-every such model shares (CubaNeuron: receptors, membrane, reset, refractory period).
+"""Current-based leaky integrate-and-fire neurons (LIF, IF) and the spiking part every
+such model shares (CubaNeuron: threshold, reset, refractory period, on the Membrane).
 
-The exact discrete-time update is in docs/semantics.md. With step dt (ms):
-alpha_r = exp(-dt / tau_syn_r) (0 when tau_syn_r == 0), beta = exp(-dt / tau_mem)
-(1 when tau_mem is inf: integrate-and-fire; 0 when tau_mem is 0: no membrane memory).
+The exact discrete-time update is in docs/semantics.md (coefficients: membrane.py).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from .base import NeuronModel, parameter
+from .base import parameter
+from .membrane import DEFAULT_RECEPTOR, Membrane
+
+__all__ = ["CubaNeuron", "DEFAULT_RECEPTOR", "IF", "LIF", "RESETS"]
 
 RESETS = ("zero", "subtract")
-DEFAULT_RECEPTOR = "syn"
 
 
 @dataclass(frozen=True, eq=False)
-class CubaNeuron(NeuronModel):
-    """Parameters and coefficients shared by current-based models (abstract: no kind)."""
+class CubaNeuron(Membrane):
+    """Parameters and coefficients shared by current-based spiking models (abstract: no
+    kind): the membrane (tau_mem, tau_syn), threshold, reset, refractory period, bias."""
 
-    tau_mem: float = parameter(20.0, "ms", "membrane time constant (inf: IF, 0: no memory)",
-                               "tau", allow_inf=True)
-    tau_syn: float | dict = parameter(5.0, "ms", "synaptic time constant, or {receptor: tau} "
-                                      "for several receptors (0: instantaneous)", "taus")
-    v_th: float = parameter(1.0, "v", "threshold: spike when v > v_th")
-    v_reset: float = parameter(0.0, "v", "potential after a zero reset and while refractory")
+    v_th: float = parameter(1.0, "v", "threshold: spike when v > v_th", per_neuron=True)
+    v_reset: float = parameter(0.0, "v", "potential after a zero reset and while refractory",
+                               per_neuron=True)
     reset: str = parameter("zero", "", "'zero' (v <- v_reset) or 'subtract'", "choice",
                            choices=RESETS)
     refractory: int = parameter(0, "steps", "steps clamped at v_reset after a spike", "steps")
@@ -34,38 +32,8 @@ class CubaNeuron(NeuronModel):
     state = {"v": ("v", "population v_init"), "i": ("v", 0.0), "ref": ("steps", 0)}
     recordable = ("v", "i")
 
-    @property
-    def receptors(self) -> tuple[tuple[str, float], ...]:
-        """((receptor name, tau_syn ms), ...) in declaration order."""
-        taus = self.tau_syn if isinstance(self.tau_syn, dict) else {DEFAULT_RECEPTOR: self.tau_syn}
-        return tuple(taus.items())
-
-    @property
-    def receptor_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.receptors)
-
-    @property
-    def is_if(self) -> bool:
-        """True for integrate-and-fire (no membrane leak)."""
-        return math.isinf(self.tau_mem)
-
-    def beta(self, dt: float) -> float:
-        """Membrane decay per step of dt ms (1 for IF, 0 for tau_mem = 0)."""
-        if self.is_if:
-            return 1.0
-        return 0.0 if self.tau_mem == 0 else math.exp(-dt / self.tau_mem)
-
-    def alphas(self, dt: float) -> dict[str, float]:
-        """Synaptic decay per step of dt ms, per receptor."""
-        return {r: (0.0 if tau == 0 else math.exp(-dt / tau)) for r, tau in self.receptors}
-
     def features(self) -> set[str]:
-        membrane = "if" if self.is_if else ("tau_mem_zero" if self.tau_mem == 0 else "lif")
-        used = {membrane, f"reset_{self.reset}"}
-        if len(self.receptors) > 1:
-            used.add("multi_receptor")
-        if any(tau == 0 for _, tau in self.receptors):
-            used.add("tau_syn_zero")
+        used = self.membrane_features() | {f"reset_{self.reset}"}
         if self.refractory > 0:
             used.add("refractory")
         return used
@@ -83,6 +51,8 @@ class LIF(CubaNeuron):
     reset: "zero" (v <- v_reset) or "subtract" (v <- v - v_th).
     refractory: steps clamped at v_reset after a spike (int >= 0).
     bias: constant input added to v each step (Population bias arrays give one per neuron).
+    tau_mem, tau_syn (each receptor's), v_th and v_reset may each be an (n,) array instead,
+        one value per neuron of the population (e.g. from a trained model or a NIR graph).
     """
 
     kind = "LIF"

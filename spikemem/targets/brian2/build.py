@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lower import (LEARN_ORDER, LEARN_WHEN, SOURCES, THRESHOLD, group_name, lower_neurons,
-                    lower_projections)
+from ...model.sources import carries_payload
+from .lower import (LEARN_ORDER, LEARN_WHEN, PAYLOAD, SOURCES, THRESHOLD, group_name,
+                    lower_neurons, lower_projections)
 
 
 class Brian2Model:
@@ -26,8 +27,11 @@ class Brian2Model:
         self.net, self.layout, self.batch, self.dt = net, lay, batch, net.dt
         self.clock = b2.Clock(dt=net.dt * b2.ms, name="sm_clock")
         self.groups = {}  # layout group key -> Brian2 group
+        self.graded = any(carries_payload(s) for s in net.sources.values())
+        self.payloads = []  # graded: the sources' payloads (steps, group) of every run
         if SOURCES in lay.sizes:
             idx, times = self._events(drive, 0)
+            self._keep_payloads(drive)
             self.groups[SOURCES] = b2.SpikeGeneratorGroup(
                 batch * lay.sizes[SOURCES], idx, times * b2.ms, clock=self.clock,
                 name=group_name(SOURCES))
@@ -58,6 +62,23 @@ class Brian2Model:
             times.append((t0 + s) * self.dt)
         return np.concatenate(idx), np.concatenate(times)
 
+    def _keep_payloads(self, drive: dict) -> None:
+        """Append the sources' payloads of this run's steps (graded sources only)."""
+        if not self.graded:
+            return
+        lay, b = self.layout, self.batch
+        cols = [np.broadcast_to(drive[name], (b,) + drive[name].shape[1:])
+                for name in lay.members(SOURCES)]   # each (batch, steps, n)
+        self.payloads.append(np.concatenate([c.transpose(1, 0, 2).reshape(c.shape[1], -1)
+                                             for c in cols], axis=1).astype(np.float64))
+
+    def namespace(self) -> dict:
+        """External names of the model code: the payload table where sources are graded."""
+        if not self.graded:
+            return {}
+        import brian2 as b2
+        return {PAYLOAD: b2.TimedArray(np.concatenate(self.payloads), dt=self.dt * b2.ms)}
+
     def _synapses(self, b2, plan):
         lay, b = self.layout, self.batch
         delay = plan.delay
@@ -71,6 +92,8 @@ class Brian2Model:
         s.w = np.concatenate([np.tile(p[5], b) for p in plan.parts])
         if np.ndim(delay) != 0:
             s.delay = np.concatenate([np.tile(p[6] - 1, b) for p in plan.parts]) * self.dt * b2.ms
+        if "lag" in plan.model:
+            s.lag = np.concatenate([np.tile(p[6] - 1, b) for p in plan.parts])
         for cname, value in plan.constants.items():
             setattr(s, cname, value)
         for var, value in plan.initial.items():
@@ -78,7 +101,8 @@ class Brian2Model:
         if plan.learn:
             s.run_regularly(plan.learn, when=LEARN_WHEN, order=LEARN_ORDER, clock=self.clock,
                             name=f"{plan.name}_learn")
-            self.synapses[plan.parts[0][0]] = (s, plan)
+            if plan.projection.plasticity is not None:  # stp: u, x only, no weights
+                self.synapses[plan.parts[0][0]] = (s, plan)
         return s
 
     def _monitors(self, b2) -> list:
@@ -123,11 +147,12 @@ class Brian2Model:
         import brian2 as b2
         if SOURCES in self.groups:
             idx, times = self._events(drive, t0)
+            self._keep_payloads(drive)
             self.groups[SOURCES].set_spikes(idx, times * b2.ms)
 
     def run(self, steps: int, progress: bool = False) -> None:
         import brian2 as b2
-        self.network.run(steps * self.dt * b2.ms, namespace={},
+        self.network.run(steps * self.dt * b2.ms, namespace=self.namespace(),
                          report="text" if progress else None)
 
     def timestep(self) -> int:

@@ -12,6 +12,8 @@ the numpy target, in the same order (see docs/targets/brian2.md):
 |---|---|
 | LIF / IF populations | NeuronGroup `sm_neurons_LIF`; update as `run_regularly` in `groups` |
 | ALIF populations | NeuronGroup `sm_neurons_ALIF`: the LIF code with threshold `theta` |
+| LI populations | NeuronGroup `sm_neurons_LI`: the LIF code with `v_th = inf` (never fires) |
+| CondLIF populations | NeuronGroup `sm_neurons_CondLIF`: conductances `i<r>`, Euler membrane |
 | receptor r | state `i<r>`, arrival accumulator `a<r>`, per-neuron constant `alpha<r>` |
 | threshold | flag `spk` computed in the update; `threshold='spk > 0.5'` |
 | reset zero / subtract | `v = sub*(v - theta) + (1 - sub)*v_reset` (sub 0/1), `ref = refr` |
@@ -19,7 +21,9 @@ the numpy target, in the same order (see docs/targets/brian2.md):
 | IF / no bias | beta = 1 / bias = 0: exact no-ops, so the code depends on receptors only |
 | sources | one SpikeGeneratorGroup `sm_sources` |
 | projection, delay d | Synapses, `on_pre: a<r>_post += w`, Brian2 delay (d - 1) * dt |
+| graded sources | `on_pre: a<r>_post += w*sm_payload(t - lag*dt, i)`: the TimedArray of payloads |
 | plasticity rule | per-synapse traces + `run_regularly` in the `synapses` slot, order -2 |
+| stp (Tsodyks-Markram) | per-synapse `u`, `x`: decay in `run_regularly`, jump in `on_pre` |
 
 Batches of B trials are B copies: a population (or source) at offset o with n neurons in
 its group occupies indices [o * B, (o + n) * B) of the group, trial b at o * B + b * n.
@@ -31,7 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import UnsupportedFeatureError
-from ...model.neurons import ALIF, LIF
+from ...model.neurons import ALIF, LI, LIF, CondLIF
+from ...model.sources import carries_payload
 
 #: numpy's `v > theta` becomes this flag; the thresholder only reads it
 THRESHOLD = "spk > 0.5"
@@ -39,6 +44,9 @@ THRESHOLD = "spk > 0.5"
 LEARN_WHEN, LEARN_ORDER = "synapses", -2
 #: layout key of the sources' group; a neuron group's key is its model class name
 SOURCES = "sources"
+#: the TimedArray (steps, source group) of the sources' payloads, where a source is graded:
+#: read at delivery at the emission step (t - lag*dt, lag = delay - 1 steps)
+PAYLOAD = "sm_payload"
 
 
 def group_name(key: str) -> str:
@@ -153,11 +161,26 @@ def lower_alif(pops: list, dt: float) -> NeuronPlan:
                  record={"a": "a"})
 
 
+def lower_cond(pops: list, dt: float) -> NeuronPlan:
+    """CondLIF populations: the receptor currents i<r> are conductances, and the membrane
+    is Euler's step vn = v + k*(((v_rest - v) + i0*(e0 - v)) + ... + bias)."""
+    k = max(len(p.model.receptors) for p in pops)
+    membrane = ["dv = v_rest - v"]
+    for r in range(k):
+        membrane += [f"gv{r} = e{r} - v", f"gv{r} = i{r}*gv{r}", f"dv = dv + gv{r}"]
+    membrane += ["dv = dv + bias", "dv = k*dv", "vn = v + dv"]
+    reversal = {f"e{r}": (lambda m, r=r: m.reversals[r] if r < len(m.reversals) else 0.0)
+                for r in range(k)}
+    return _cuba(pops, dt, membrane=membrane,
+                 constants={"k": lambda m: m.k(dt), "v_rest": lambda m: m.v_rest, **reversal})
+
+
 def _cuba(pops: list, dt: float, theta: str = "v_th", before_spike=(), after_spike=(),
-          state=(), constants=None, record=None) -> NeuronPlan:
+          state=(), constants=None, record=None, membrane=None) -> NeuronPlan:
     """The current-based update shared by the models; the model adds its own statements
     before / after the spike test, state variables, per-neuron constants {name: f(model)}
-    and recordable variables.
+    and recordable variables; `membrane` replaces the statements computing the new
+    potential vn (default: vn = (beta*v + I) + bias).
 
     The code depends only on the group's largest number of receptors R: a population with
     fewer receptors has alpha = 0 and no input on the others (adding 0.0 is exact), IF is
@@ -193,9 +216,7 @@ def _cuba(pops: list, dt: float, theta: str = "v_th", before_spike=(), after_spi
         eqs.append("isum : 1")
         code.append("isum = i0 + i1")
         code += [f"isum = isum + i{r}" for r in range(2, k)]
-    code += ["vn = beta*v",
-             f"vn = vn + {current}",
-             "vn = vn + bias",
+    code += [*(membrane or ["vn = beta*v", f"vn = vn + {current}", "vn = vn + bias"]),
              "free = int(ref <= 0)",
              "v = free*vn + (1 - free)*v_reset",
              "ref = ref - (1 - free)",
@@ -207,15 +228,17 @@ def _cuba(pops: list, dt: float, theta: str = "v_th", before_spike=(), after_spi
                       {"v": "v", "i": current, **(record or {})})
 
 
-#: neuron model class -> function(populations, dt ms) -> NeuronPlan (the lowering table)
-LOWERING = {LIF: lower_lif, ALIF: lower_alif}
+#: neuron model class -> function(populations, dt ms) -> NeuronPlan (the lowering table;
+#: LI: the LIF code with v_th = inf, never crossed)
+LOWERING = {LIF: lower_lif, ALIF: lower_alif, LI: lower_lif, CondLIF: lower_cond}
 
 
 def lower_projections(net, lay: Layout) -> list[SynapsePlan]:
     """Merged static Synapses per (pre group, post group, receptor), then one per plastic
     projection."""
     static: dict = {}
-    plastic = []
+    plastic, dynamic = [], []
+    graded = any(carries_payload(s) for s in net.sources.values())
     for name, proj in net.projections.items():
         pre, post, w, d = proj.synapses()
         if pre.size == 0:
@@ -225,18 +248,47 @@ def lower_projections(net, lay: Layout) -> list[SynapsePlan]:
                 np.asarray(w, dtype=np.float64), d.astype(np.int64))
         deliver = f"a{r}_post += w"
         pre_g, post_g = lay.blocks[proj.pre][0], lay.blocks[proj.post][0]
+        if proj.stp is not None:
+            dynamic.append(_lower_stp(f"sm_stp{len(dynamic)}", pre_g, post_g, part, r, proj,
+                                      net.dt))
+            continue
         if proj.plasticity is None:
             key = (pre_g, post_g, r)
             if key not in static:
                 static[key] = SynapsePlan(f"sm_static_{pre_g}_{post_g}_{r}", pre_g, post_g, [],
                                           r, on_pre=deliver)
+                if pre_g == SOURCES and graded:
+                    static[key].model += "\nlag : 1 (constant)"
+                    static[key].on_pre = f"a{r}_post += w*{PAYLOAD}(t - lag*dt, i)"
             static[key].parts.append(part)
             continue
         plan = SynapsePlan(f"sm_plastic{len(plastic)}", pre_g, post_g, [part], r,
                            on_pre=deliver + "\npspk = 1", projection=proj)
         _lower_rule(plan, proj.plasticity, net.dt)
         plastic.append(plan)
-    return list(static.values()) + plastic
+    return list(static.values()) + plastic + dynamic
+
+
+def _lower_stp(name: str, pre_g: str, post_g: str, part: tuple, r: int, proj,
+               dt: float) -> SynapsePlan:
+    """A projection with Tsodyks-Markram synapses (semantics rule 3d) with u, x per synapse.
+
+    on_pre runs at arrival; each synapse has one delay, so its u, x see the spike intervals
+    of emission (shifted by a constant number of steps from a resting state that the decay
+    keeps exact: u = 0, x = 1). The decay runs every step before delivery."""
+    d_rec, d_fac = proj.stp.decays(dt)
+    plan = SynapsePlan(name, pre_g, post_g, [part], r, projection=proj)
+    plan.model = "\n".join(["w : 1 (constant)", "u : 1", "x : 1",
+                            "U : 1 (shared, constant)", "d_rec : 1 (shared, constant)",
+                            "d_fac : 1 (shared, constant)"])
+    plan.constants = {"U": proj.stp.U, "d_rec": d_rec, "d_fac": d_fac}
+    plan.initial = {"u": 0.0, "x": 1.0}
+    plan.learn = "\n".join(["u = d_fac*u", "stp_used = 1 - x", "stp_left = d_rec*stp_used",
+                            "x = 1 - stp_left"])
+    plan.on_pre = "\n".join(["stp_free = 1 - u", "stp_inc = U*stp_free", "u = u + stp_inc",
+                             "stp_e = u*x", "x = x - stp_e", "stp_w = w*stp_e",
+                             f"a{r}_post += stp_w"])
+    return plan
 
 
 def _lower_rule(plan: SynapsePlan, rule, dt: float) -> None:

@@ -31,12 +31,13 @@ def spike_slices(offset: dict, proj) -> tuple[slice, slice]:
 
 def static_synapses_by_delay(net, offset: dict, pop_slice: dict, receptor_index: dict,
                              n_neurons: int) -> dict:
-    """{delay (steps): [(pre, slot, w), ...]} for the static projections, one entry per
-    projection and delay: pre indexes the spike vector, slot the flat receptor current
-    (receptor * n_neurons + neuron), w the weights (n_synapses,) each."""
+    """{delay (steps): [(pre, slot, w), ...]} for the static projections (neither plastic
+    nor dynamic: no rule, no stp), one entry per projection and delay: pre indexes the
+    spike vector, slot the flat receptor current (receptor * n_neurons + neuron), w the
+    weights (n_synapses,) each."""
     out: dict[int, list] = {}
     for proj in net.projections.values():
-        if proj.plasticity is not None:
+        if proj.plasticity is not None or getattr(proj, "stp", None) is not None:
             continue
         r = receptor_index[(proj.post, proj.receptor)]
         pre, post, w, d = proj.synapses()

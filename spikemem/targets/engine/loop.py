@@ -18,6 +18,7 @@ from abc import abstractmethod
 import numpy as np
 
 from ...errors import UnsupportedFeatureError
+from ...model.sources import carries_payload
 from ..simulation import Simulation
 from .layout import spike_layout
 
@@ -78,6 +79,9 @@ class ArraySimulation(Simulation):
         self.n_neurons = self.n_total - self.n_src
         self.history = None
         self.buffer = None
+        #: graded sources: this step's source payloads (batch, n_src) while propagate runs
+        self.graded = any(carries_payload(s) for s in net.sources.values())
+        self.payload = None
 
     # ---- hooks ---------------------------------------------------------------------------
     @abstractmethod
@@ -92,7 +96,9 @@ class ArraySimulation(Simulation):
     @abstractmethod
     def propagate(self, spikes, t: int) -> None:
         """Add the static projections' input caused by `spikes` (batch, n_total), emitted
-        at step t, into the buffer slots of their arrival steps."""
+        at step t, into the buffer slots of their arrival steps. With graded sources,
+        self.payload (batch, n_src) holds the sources' payloads: a source event adds
+        payload * w (neurons' spikes add w)."""
 
     @property
     @abstractmethod
@@ -162,6 +168,8 @@ class ArraySimulation(Simulation):
             g[:, :n_src] = src[:, k]
             for p in self.plastic:
                 p.learn(hist[(t - p.delay) % ring][:, p.pre_slice], g[:, p.post_slice])
+            if self.graded:
+                self.payload = src[:, k]
             self.propagate(g, t)
             for name, arr in spike_rec.items():
                 arr[k] = g[:, views[name]]

@@ -36,7 +36,8 @@ class Group:
     shift: int | None = None
 
     def input(self, spikes: np.ndarray) -> np.ndarray:
-        """(batch, n_post) int64 summed input from spikes (batch, n_pre) bool."""
+        """(batch, n_post) int64 summed input from spikes (batch, n_pre), bool or integer
+        payloads."""
         acc = np.asarray(self.wt @ spikes.T.astype(np.int64)).T
         if self.shift is None or self.shift == 0:
             return acc
@@ -152,10 +153,13 @@ class FixedPointSimulation(ArraySimulation):
         return cur[..., block.start_index:block.stop_index]
 
     def propagate(self, spikes, t: int) -> None:
-        """Add each static group's summed input from `spikes` at t + its delay."""
+        """Add each static group's summed input from `spikes` at t + its delay; a graded
+        source's group sums payload * integer weight (Loihi 2's graded spikes)."""
         for grp in self.groups:
             pre = spikes[:, grp.pre]
             if pre.any():
+                if self.graded and grp.pre.stop <= self.n_src:
+                    pre = self.payload[:, grp.pre]
                 acc = grp.input(pre)
                 slot = self.buffer[(t + grp.delay) % self.ring]
                 slot[:, grp.column:grp.column + acc.shape[1]] += acc

@@ -15,13 +15,16 @@ CAPABILITIES = frozenset({
     "delays", "per_synapse_delays", "dense", "sparse", "tied_weights",
     "input_source", "poisson_source",
     "spike_times_source", "plasticity", "trace_init", "batch", "record_v", "record_i",
-    "record_a"})
+    "record_a",
+    "graded_input"})
 
 SPEC = TargetSpec(
     name="loihi2",
     description="Loihi fixed-point emulator (24-bit u/v, 12-bit decays, 8-bit weights with "
                 "exponent), bit-exact to Lava fixed_pt on Lava's LIF/Dense subset",
     requires=("numpy", "scipy"),
+    # graded inputs: integer payloads of up to 24 bits (Loihi 2's graded spikes), each
+    # event adding payload * integer weight before the weight exponent
     capabilities=CAPABILITIES,
     options={"chip": "chip description (default 'loihi2'; 'loihi1' or a .toml path)",
              "headroom_bits": "bits of u/v range kept above the (highest ALIF) threshold "

@@ -16,7 +16,9 @@ CAPABILITIES = frozenset({
     "reset_subtract", "refractory", "bias", "v_init", "delay_1", "delays",
     "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
     "spike_times_source", "plasticity", "trace_init", "batch", "record_v", "record_i",
-    "record_a"})
+    "record_a",
+    "stp",
+    "per_neuron_params", "graded_input", "li", "current_input", "cond_lif"})
 
 SPEC = TargetSpec(
     name="numba",

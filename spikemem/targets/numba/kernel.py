@@ -27,7 +27,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 #: model ids of the neuron lowering table (neurons.py), which the neuron step switches on
-LIF_ID, ALIF_ID = 0, 1
+LIF_ID, ALIF_ID, COND_ID = 0, 1, 2
 #: kinds of a plasticity factor: the arriving pre spike, the post spike, the weight, a trace
 PRE, POST, WEIGHT, TRACE = 0, 1, 2, 3
 #: kinds of a recorded state variable
@@ -37,11 +37,12 @@ AHEAD = 16
 
 Neurons = namedtuple("Neurons", [
     "blocks",       # int32 (n_blocks, 4): first neuron, stop, model id, refractory (steps)
-    "params",       # (n_blocks, 6): see the N_* columns
-    "alpha",        # (n_blocks, R) synaptic decay per receptor (0 for receptors it lacks)
+    "params",       # (8, N): see the N_* rows, one value per neuron
+    "alpha",        # (R, N) synaptic decay per receptor (0 for receptors it lacks)
+    "e_rev",        # (R, N) reversal potential per receptor (CondLIF blocks; 0 elsewhere)
     "bias",         # (N,)
 ])
-N_BETA, N_V_TH, N_V_RESET, N_SUBTRACT, N_RHO, N_BETA_ADAPT = range(6)
+N_BETA, N_V_TH, N_V_RESET, N_SUBTRACT, N_RHO, N_BETA_ADAPT, N_K, N_V_REST = range(8)
 Static = namedtuple("Static", [
     "delays",       # int64 (n_delays,) steps
     "start",        # int64 (n_delays, n_total * n_parts + 1): pre j's synapses onto part
@@ -64,6 +65,15 @@ Plastic = namedtuple("Plastic", [
 ])
 P_DELAY, P_PRE, P_N_PRE, P_POST, P_N_POST, P_SYN, P_SYN_END, P_CSR, P_TERM, P_TERM_END, \
     P_TRACE, P_TRACE_END = range(12)
+Dynamic = namedtuple("Dynamic", [  # projections with Tsodyks-Markram synapses (rule 3d)
+    "proj",         # int64 (n_proj, 4): see the D_* columns
+    "coef",         # (n_proj, 3): U, d_rec, d_fac
+    "csr_start",    # int64: proj p's pre j owns synapses [csr_start[c + j], [c + j + 1])
+    "syn_slot",     # int64 (n_syn,) flat current slot, synapses by pre (stable)
+    "syn_weight",   # (n_syn,)
+    "syn_delay",    # int64 (n_syn,) steps
+])
+D_PRE, D_N_PRE, D_STATE, D_CSR = range(4)
 Probes = namedtuple("Probes", [     # each a range per probe; outputs side by side
     "spikes",       # int64 (n, 2): first spike-vector index, length
     "counts",       # int64 (n, 2): first spike-vector index, length
@@ -80,6 +90,7 @@ State = namedtuple("State", [
     "traces",           # (B, n_trace_values)
     "trace_nonzero",    # bool (B, n_traces) scratch
     "term_skip",        # bool (B, n_terms) scratch
+    "stp_u", "stp_x",   # (B, n_stp_values) u and x of the dynamic projections' pre neurons
 ])
 
 
@@ -125,39 +136,68 @@ def step_block(nrn, st, b, slot, k, lo, hi, n_src):
     per receptor, the last receptor's within the membrane's pass."""
     n, last = st.v.shape[1], st.i.shape[1] - 1
     refractory, adaptive = nrn.blocks[k, 3], nrn.blocks[k, 2] == ALIF_ID
-    beta, v_th, v_reset, subtract, rho, beta_adapt = nrn.params[k, N_BETA], \
-        nrn.params[k, N_V_TH], nrn.params[k, N_V_RESET], nrn.params[k, N_SUBTRACT] != 0.0, \
-        nrn.params[k, N_RHO], nrn.params[k, N_BETA_ADAPT]
+    beta, v_th, v_reset, rho, beta_adapt = nrn.params[N_BETA, lo:hi], \
+        nrn.params[N_V_TH, lo:hi], nrn.params[N_V_RESET, lo:hi], nrn.params[N_RHO, lo:hi], \
+        nrn.params[N_BETA_ADAPT, lo:hi]
+    subtract = nrn.params[N_SUBTRACT, lo] != 0.0
     cur = st.buf[b, slot]
     isum = st.isum[b, lo:hi]
     for r in range(last):            # rule 2: i = alpha * i + a; I = ((i_1 + i_2) + i_3) ...
-        i, arrived, alpha = st.i[b, r, lo:hi], cur[r * n + lo:r * n + hi], nrn.alpha[k, r]
+        i, arrived, alpha = st.i[b, r, lo:hi], cur[r * n + lo:r * n + hi], nrn.alpha[r, lo:hi]
         for j in range(hi - lo):
-            x = i[j] * alpha + arrived[j]
+            x = i[j] * alpha[j] + arrived[j]
             i[j] = x
             isum[j] = x if r == 0 else isum[j] + x
             arrived[j] = 0.0
     i, arrived, alpha = st.i[b, last, lo:hi], cur[last * n + lo:last * n + hi], \
-        nrn.alpha[k, last]
+        nrn.alpha[last, lo:hi]
     v, ref, a, bias = st.v[b, lo:hi], st.ref[b, lo:hi], st.a[b, lo:hi], nrn.bias[lo:hi]
     spikes = st.hist[b, slot, n_src + lo:n_src + hi]
     for j in range(hi - lo):                         # the last receptor, then rule 3
-        x = i[j] * alpha + arrived[j]
+        x = i[j] * alpha[j] + arrived[j]
         i[j] = x
         arrived[j] = 0.0
         current = x if last == 0 else isum[j] + x
         isum[j] = current
-        x = (v[j] * beta + current) + bias[j]
-        theta = v_th + beta_adapt * a[j] if adaptive else v_th
+        x = (v[j] * beta[j] + current) + bias[j]
+        theta = v_th[j] + beta_adapt[j] * a[j] if adaptive else v_th[j]
         count = ref[j]
         clamped = count > 0
-        x = v_reset if clamped else x
+        x = v_reset[j] if clamped else x
         fired = (x > theta) & (not clamped)
         ref[j] = refractory if fired else (count - 1 if clamped else count)
-        v[j] = (x - theta if subtract else v_reset) if fired else x
+        v[j] = (x - theta if subtract else v_reset[j]) if fired else x
         spikes[j] = fired
         if adaptive:
-            a[j] = a[j] * rho + (1.0 if fired else 0.0)
+            a[j] = a[j] * rho[j] + (1.0 if fired else 0.0)
+
+
+@njit(cache=True)
+def step_cond_block(nrn, st, b, slot, k, lo, hi, n_src):
+    """Rules 2-3 of CondLIF block k's neurons lo <= j < hi in trial b: the conductances,
+    then v + k * (((v_rest - v) + g_1 * (e_1 - v)) + ... + bias), the refractory clamp,
+    the spike test and the reset to v_reset; reads and clears their arrival slots."""
+    n, n_rec, refractory = st.v.shape[1], st.i.shape[1], nrn.blocks[k, 3]
+    cur = st.buf[b, slot]
+    for j in range(lo, hi):
+        v = st.v[b, j]
+        drive = nrn.params[N_V_REST, j] - v
+        total = 0.0
+        for r in range(n_rec):
+            g = st.i[b, r, j] * nrn.alpha[r, j] + cur[r * n + j]
+            st.i[b, r, j] = g
+            cur[r * n + j] = 0.0
+            total = g if r == 0 else total + g
+            drive = drive + (nrn.e_rev[r, j] - v) * g
+        st.isum[b, j] = total
+        x = v + (drive + nrn.bias[j]) * nrn.params[N_K, j]
+        count = st.ref[b, j]
+        clamped = count > 0
+        x = nrn.params[N_V_RESET, j] if clamped else x
+        fired = (x > nrn.params[N_V_TH, j]) & (not clamped)
+        st.ref[b, j] = refractory if fired else (count - 1 if clamped else count)
+        st.v[b, j] = nrn.params[N_V_RESET, j] if fired else x
+        st.hist[b, slot, n_src + j] = fired
 
 
 @njit(cache=True)
@@ -166,7 +206,10 @@ def step_neurons(nrn, st, b, slot, lo, hi, n_src):
     for k in range(nrn.blocks.shape[0]):
         first, stop = max(nrn.blocks[k, 0], lo), min(nrn.blocks[k, 1], hi)
         if first < stop:
-            step_block(nrn, st, b, slot, k, first, stop, n_src)
+            if nrn.blocks[k, 2] == COND_ID:
+                step_cond_block(nrn, st, b, slot, k, first, stop, n_src)
+            else:
+                step_block(nrn, st, b, slot, k, first, stop, n_src)
 
 
 # ---- rules 4-5: plasticity -----------------------------------------------------------------
@@ -275,9 +318,11 @@ def collect_spikes(st, b, slot):
 
 
 @njit(cache=True)
-def propagate(tab, st, b, t, ring, n_spikes, part):
+def propagate(tab, st, b, t, ring, n_spikes, part, payload):
     """Add the static synapses onto `part` leaving this step's spikes into the buffer slots
-    of their arrival steps (t + d): spike by spike in index order, each in table order.
+    of their arrival steps (t + d): spike by spike in index order, each in table order. A
+    source event j adds payload[j] * w (payload: this step's source inputs of trial b,
+    bool or integer payloads of graded sources), a neuron's spike w.
     The synapses lie anywhere in memory: those of the spike AHEAD places later are
     prefetched, and the index entries of the spike 2 * AHEAD places later."""
     spikes = st.spikes[b]
@@ -293,9 +338,39 @@ def propagate(tab, st, b, t, ring, n_spikes, part):
                 for e in range(start[c], start[c + 1], 8):
                     prefetch(tab.target, e)
                     prefetch(tab.weight, e)
-            c = spikes[q] * n_parts + part
-            for e in range(start[c], start[c + 1]):
-                out[tab.target[e]] += tab.weight[e]
+            j = spikes[q]
+            c = j * n_parts + part
+            if j < payload.shape[0]:
+                amount = 1.0 * payload[j]
+                for e in range(start[c], start[c + 1]):
+                    out[tab.target[e]] += tab.weight[e] * amount
+            else:
+                for e in range(start[c], start[c + 1]):
+                    out[tab.target[e]] += tab.weight[e]
+
+
+@njit(cache=True)
+def propagate_dynamic(dy, st, b, t, ring):
+    """Rule 3d for every dynamic projection of trial b (in declaration order): u, x of each
+    pre neuron step; a spike adds w * e at t + d, synapse by synapse in pre order."""
+    spikes = st.hist[b, t % ring]
+    for p in range(dy.proj.shape[0]):
+        row = dy.proj[p]
+        big_u, d_rec, d_fac = dy.coef[p, 0], dy.coef[p, 1], dy.coef[p, 2]
+        u = st.stp_u[b, row[D_STATE]:row[D_STATE] + row[D_N_PRE]]
+        x = st.stp_x[b, row[D_STATE]:row[D_STATE] + row[D_N_PRE]]
+        for j in range(row[D_N_PRE]):
+            uj = d_fac * u[j]
+            xj = 1.0 - d_rec * (1.0 - x[j])
+            if spikes[row[D_PRE] + j]:
+                uj = uj + big_u * (1.0 - uj)
+                e = uj * xj
+                xj = xj - e
+                for k in range(dy.csr_start[row[D_CSR] + j], dy.csr_start[row[D_CSR] + j + 1]):
+                    st.buf[b, (t + dy.syn_delay[k]) % ring, dy.syn_slot[k]] += \
+                        dy.syn_weight[k] * e
+            u[j] = uj
+            x[j] = xj
 
 
 # ---- sources and probes --------------------------------------------------------------------
@@ -303,7 +378,7 @@ def propagate(tab, st, b, t, ring, n_spikes, part):
 def write_sources(st, b, slot, src, k):
     spikes = st.hist[b, slot]
     for j in range(src.shape[2]):
-        spikes[j] = src[b, k, j]
+        spikes[j] = src[b, k, j] != 0
 
 
 @njit(cache=True)
@@ -342,9 +417,11 @@ def step_loop(plastic: bool, parallel: bool):
     compiled at all (a cold start compiles less); `parallel` steps the parts of each step on
     numba's threads (used only for large networks: parallel code takes about twice as long
     to compile, and each step synchronises the threads twice)."""
-    def run(nrn, tab, pl, pr, st, src, t0, k0, k1, b0, b1, ring, spike_out, counts, var_out):
+    def run(nrn, tab, pl, dy, pr, st, src, t0, k0, k1, b0, b1, ring, spike_out, counts,
+            var_out):
         """Steps k0 <= k < k1 of trials b0 <= b < b1 of a run that began at step t0 (src:
-        bool (B, steps, S) the sources' spikes of the run; outputs (B, steps, ...)). Every
+        (B, steps, S) the sources' spikes of the run, bool or int64 payloads where a source
+        is graded; outputs (B, steps, ...)). Every
         current slot belongs to one part, so parts in parallel keep each slot's sum in
         order; without the GIL, other threads may run other trials at the same time."""
         n_parts = tab.bounds.shape[0] - 1
@@ -362,7 +439,8 @@ def step_loop(plastic: bool, parallel: bool):
                     learn(pl, st, b, t, ring)
                 n_spikes = collect_spikes(st, b, slot)
                 for part in prange(n_parts):
-                    propagate(tab, st, b, t, ring, n_spikes, part)
+                    propagate(tab, st, b, t, ring, n_spikes, part, src[b, k])
+                propagate_dynamic(dy, st, b, t, ring)
                 record(pr, st, b, slot, k, spike_out, counts, var_out)
     return njit(cache=True, nogil=True, parallel=parallel)(run)
 

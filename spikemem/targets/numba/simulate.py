@@ -18,7 +18,7 @@ from ..engine.layout import spike_layout
 from ..simulation import Simulation
 from . import kernel
 from .neurons import lower_network
-from .synapses import plastic_tables, static_tables
+from .synapses import dynamic_tables, plastic_tables, static_tables
 
 #: networks with at least this many neurons step the parts of one trial in parallel (two
 #: thread synchronisations per step: worth it only when a step takes milliseconds)
@@ -42,7 +42,9 @@ class NumbaSimulation(Simulation):
                                     self.n_rec, threads if self.parallel_parts else 1)
         self.plastic, self.plastic_layout = plastic_tables(net, offset, pop_slice,
                                                            receptor_index)
-        delays = list(self.static.delays) + list(self.plastic.proj[:, kernel.P_DELAY])
+        self.dynamic, self.n_stp = dynamic_tables(net, offset, pop_slice, receptor_index)
+        delays = (list(self.static.delays) + list(self.plastic.proj[:, kernel.P_DELAY])
+                  + list(self.dynamic.syn_delay))
         self.ring = int(max(delays, default=1)) + 1
         self.probes, self.probe_slices = _probes(net, offset, pop_slice)
         self.state = None
@@ -63,12 +65,14 @@ class NumbaSimulation(Simulation):
             spikes=np.zeros((batch, self.n_total), dtype=np.int64),
             w=np.tile(w0, (batch, 1)), traces=np.tile(init, (batch, 1)),
             trace_nonzero=np.zeros((batch, len(pl.trace)), dtype=bool),
-            term_skip=np.zeros((batch, len(pl.term_coef)), dtype=bool))
+            term_skip=np.zeros((batch, len(pl.term_coef)), dtype=bool),
+            stp_u=np.zeros((batch, self.n_stp)), stp_x=np.ones((batch, self.n_stp)))
 
     def _run(self, steps, drive, batch, progress):
         if self.state is None:
             self.state = self._start(batch)
-        src = np.zeros((batch, steps, self.n_src), dtype=bool)
+        graded = any(np.asarray(drive[name]).dtype != bool for name in self.net.sources)
+        src = np.zeros((batch, steps, self.n_src), dtype=np.float64 if graded else bool)
         k = 0
         for name, s in self.net.sources.items():
             src[:, :, k:k + s.n] = drive[name]
@@ -85,8 +89,8 @@ class NumbaSimulation(Simulation):
         with ThreadPoolExecutor(len(groups)) as pool:
             for a in range(0, steps, chunk):
                 b = min(a + chunk, steps)
-                args = (self.neurons, self.static, self.plastic, pr, self.state, src, self.t,
-                        a, b)
+                args = (self.neurons, self.static, self.plastic, self.dynamic, pr, self.state,
+                        src, self.t, a, b)
                 tail = (self.ring, spike_out, counts, var_out)
                 if len(groups) == 1:
                     loop(*args, 0, batch, *tail)

@@ -13,9 +13,10 @@ import numpy as np
 
 from ..engine.layout import static_synapses_by_delay
 from ..engine.rule_terms import term_factors
-from .kernel import (P_CSR, P_DELAY, P_N_POST, P_N_PRE, P_POST, P_PRE, P_SYN, P_SYN_END,
-                     P_TERM, P_TERM_END, P_TRACE, P_TRACE_END, POST, PRE, TRACE, WEIGHT,
-                     Plastic, Static, count_by_part, scatter_by_part)
+from .kernel import (D_CSR, D_N_PRE, D_PRE, D_STATE, P_CSR, P_DELAY, P_N_POST, P_N_PRE,
+                     P_POST, P_PRE, P_SYN, P_SYN_END, P_TERM, P_TERM_END, P_TRACE,
+                     P_TRACE_END, POST, PRE, TRACE, WEIGHT, Dynamic, Plastic, Static,
+                     count_by_part, scatter_by_part)
 
 
 def static_tables(net, offset: dict, pop_slice: dict, receptor_index: dict,
@@ -126,6 +127,40 @@ def plastic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
         term_factors=np.array(term_first, dtype=np.int64),
         factor=_ints(factors, (0, 2)))
     return plastic, layout
+
+
+def dynamic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
+                   ) -> tuple[Dynamic, int]:
+    """The projections with stp (in declaration order) as kernel tables, and the number of
+    u (and x) values they keep per trial (one per presynaptic neuron and projection)."""
+    n, dt = net.n_neurons, net.dt
+    rows, coef, csr_start, slot, weight, delay = [], [], [], [], [], []
+    n_values = n_syn = 0
+    for proj in net.projections.values():
+        if proj.stp is None:
+            continue
+        pre, post, w, d = proj.synapses()
+        n_pre = proj.shape[0]
+        base = receptor_index[(proj.post, proj.receptor)] * n + pop_slice[proj.post].start
+        row = [0] * 4
+        row[D_PRE], row[D_N_PRE], row[D_STATE] = offset[proj.pre], n_pre, n_values
+        row[D_CSR] = sum(len(c) for c in csr_start)
+        rows.append(row)
+        coef.append((proj.stp.U, *proj.stp.decays(dt)))
+        order = np.argsort(pre, kind="stable")
+        csr_start.append(n_syn + np.concatenate([[0], np.cumsum(np.bincount(pre,
+                                                                            minlength=n_pre))]))
+        slot.append(base + post[order])
+        weight.append(np.asarray(w, dtype=np.float64)[order])
+        delay.append(np.asarray(d)[order])
+        n_values += n_pre
+        n_syn += len(pre)
+    dynamic = Dynamic(proj=_ints(rows, (0, 4)),
+                      coef=np.array(coef, dtype=np.float64).reshape(-1, 3),
+                      csr_start=_joined(csr_start), syn_slot=_joined(slot),
+                      syn_weight=np.concatenate(weight) if weight else np.zeros(0),
+                      syn_delay=_joined(delay))
+    return dynamic, n_values
 
 
 def _ints(rows: list, empty_shape: tuple) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 All sources and populations share one spike vector of S + N entries (sources first);
 neurons step in blocks of one model each (neurons.py, the lowering table). Static
-projections are merged per delay into CSR event tables from that spike vector to flat
-current slots (receptor * N + neuron); the few spikes of a step are pushed event by event
-into a ring buffer of future input (no per-step dense products). Plastic projections keep
+projections are merged into one CSR event table from that spike vector to (delay, flat
+current slot = receptor * N + neuron) codes; the few spikes of a step are pushed event by
+event into a ring buffer of future input (no per-step dense products), all delays at once. Plastic projections keep
 per-synapse weights per trial and read their pre spikes, at arrival, from the ring of past
 spike vectors. The step order is spikemem/targets/engine/loop.py.
 """
@@ -21,7 +21,9 @@ CAPABILITIES = frozenset({
     "reset_subtract", "refractory", "bias", "v_init", "delay_1", "delays",
     "per_synapse_delays", "dense", "sparse", "tied_weights", "input_source", "poisson_source",
     "spike_times_source", "plasticity", "trace_init", "batch", "record_v", "record_i",
-    "record_a"})
+    "record_a",
+    "stp",
+    "per_neuron_params", "graded_input", "li", "current_input", "cond_lif"})
 
 SPEC = TargetSpec(
     name="numpy",
@@ -40,6 +42,7 @@ class NumpySimulation(ArraySimulation):
 
     def __init__(self, net, seed: int):
         from .neurons import LOWERING
+        from .stp import DynamicProjection
         from .synapses import EventTable, PlasticProjection
 
         super().__init__(net, seed)
@@ -56,12 +59,22 @@ class NumpySimulation(ArraySimulation):
                         for proj in net.projections.values() if proj.plasticity is not None]
         static = static_synapses_by_delay(net, self.offset, self.pop_slice,
                                           self.receptor_index, n)
-        self.tables = {}
-        for d, parts in sorted(static.items()):
-            pre, slot, w = parts[0] if len(parts) == 1 else map(np.concatenate, zip(*parts))
-            parts.clear()
-            self.tables[d] = EventTable(self.n_total, pre, slot, w)
-        delays = list(self.tables) + [p.delay for p in self.plastic]
+        # one table for every delay: each synapse's code is delay * width + slot
+        parts = [(pre, slot + d * self.width, w)
+                 for d, group in sorted(static.items()) for pre, slot, w in group]
+        static.clear()
+        pre, code, w = (map(np.concatenate, zip(*parts)) if parts else
+                        (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)))
+        parts.clear()
+        self.table = EventTable(self.n_total, pre, code, w)
+        self.max_static_delay = int(code.max()) // self.width if code.size else 1
+        self.dynamic = [DynamicProjection(proj, self.offset[proj.pre],
+                                          self.receptor_index[(proj.post, proj.receptor)] * n
+                                          + self.pop_slice[proj.post].start, self.width,
+                                          net.dt)
+                        for proj in net.projections.values() if proj.stp is not None]
+        delays = ([self.max_static_delay] + [p.delay for p in self.plastic]
+                  + [p.max_delay for p in self.dynamic])
         self.ring = max(delays, default=1) + 1
 
     @property
@@ -76,8 +89,19 @@ class NumpySimulation(ArraySimulation):
         cur = current.reshape(current.shape[0], self.n_rec, self.n_neurons)
         return cur[:, :, block.start_index:block.stop_index]
 
+    def start_plastic(self, batch: int) -> None:
+        super().start_plastic(batch)
+        for p in self.dynamic:
+            p.start(batch)
+
     def propagate(self, spikes, t: int) -> None:
-        """Push this step's spikes through the static tables (arrival at t + d)."""
+        """Push this step's spikes through the static tables (arrival at t + d), then
+        through the dynamic projections (which step their u, x every step)."""
+        self._propagate_static(spikes, t)
+        for p in self.dynamic:
+            p.propagate(spikes, t, self.buffer)
+
+    def _propagate_static(self, spikes, t: int) -> None:
         batch = spikes.shape[0]
         if batch == 1:
             j_idx = np.flatnonzero(spikes[0])
@@ -85,12 +109,28 @@ class NumpySimulation(ArraySimulation):
             b_idx, j_idx = np.nonzero(spikes)
         if not j_idx.size:
             return
-        for d, table in self.tables.items():
-            flat, weight, counts_per = table.gather(j_idx)
-            if flat.size:
-                if batch > 1:
-                    flat = flat + np.repeat(b_idx, counts_per) * self.width
-                np.add.at(self.buffer[(t + d) % self.ring].reshape(-1), flat, weight)
+        code, weight, counts_per = self.table.gather(j_idx)
+        if not code.size:
+            return
+        if self.graded:
+            amount = self.payload_of(b_idx if batch > 1 else 0, j_idx)
+            weight = weight * np.repeat(amount, counts_per)
+        delay, slot = np.divmod(code, self.width)
+        # flat index into buffer (ring, batch, width); one slot gets its arrivals of one
+        # step in table order, as with a table per delay
+        flat = (t + delay) % self.ring * (batch * self.width) + slot
+        if batch > 1:
+            flat += np.repeat(b_idx, counts_per) * self.width
+        np.add.at(self.buffer.reshape(-1), flat, weight)
+
+    def payload_of(self, b_idx, j_idx) -> np.ndarray:
+        """The payload of each event (trial b_idx, spike-vector index j_idx): a source's
+        given payload, 1 for a neuron's spike."""
+        amount = np.ones(j_idx.shape)
+        src = j_idx < self.n_src
+        amount[src] = np.broadcast_to(self.payload[b_idx, np.minimum(j_idx, self.n_src - 1)],
+                                      j_idx.shape)[src]
+        return amount
 
 
 def _bind(block_class, dt: float, n_rec: int):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.neurons import ALIF, LIF
+from ...model.neurons import ALIF, LI, LIF, CondLIF
 from ..engine.loop import NeuronBlock
 from ..engine.threshold import spike
 
@@ -69,13 +69,18 @@ class LIFBlock(NeuronBlock):
         """The threshold in force this step (batch, n) or (n,)."""
         return self.v_th
 
+    def integrate(self) -> None:
+        """Rule 3's membrane update, in place: v_t = (beta * v + I) + bias."""
+        v = self.v
+        v *= self.beta
+        v += self.current()
+        v += self.bias
+
     def step(self, arrivals, out) -> None:
         v, i = self.v, self.i
         i *= self.alpha                      # rule 2: i_t = alpha * i_{t-1} + a_t
         i += arrivals
-        v *= self.beta                       # rule 3: v_t = (beta * v + I) + bias
-        v += self.current()
-        v += self.bias
+        self.integrate()                     # rule 3
         theta = self.threshold()
         if self.any_refractory:
             spike(v, theta, out, self.ref, self.refractory, self.v_reset)
@@ -131,5 +136,37 @@ class ALIFBlock(LIFBlock):
         return self.a if name == "a" else super().variable(name)
 
 
-#: neuron model class -> block class (the numpy target's lowering table)
-LOWERING = {LIF: LIFBlock, ALIF: ALIFBlock}
+class CondBlock(LIFBlock):
+    """CondLIF populations: the receptor currents are conductances g_r, and the membrane
+    moves by Euler's step v += k * (((v_rest - v) + g_1 * (e_1 - v)) + ... + bias)."""
+
+    def __init__(self, pops: list, start: int, dt: float, n_rec: int):
+        n = sum(p.n for p in pops)
+        self.k, self.v_rest, self.e_rev = np.zeros(n), np.zeros(n), np.zeros((n_rec, n))
+        super().__init__(pops, start, dt, n_rec)
+
+    def init_params(self, pop, sl: slice, dt: float) -> None:
+        self.k[sl] = pop.model.k(dt)
+        self.v_rest[sl] = pop.model.v_rest
+        for r, e in enumerate(pop.model.reversals):
+            self.e_rev[r, sl] = e
+
+    def start(self, batch: int) -> None:
+        super().start(batch)
+        self.drive, self.term = np.empty_like(self.v), np.empty_like(self.v)
+
+    def integrate(self) -> None:
+        v, d, term = self.v, self.drive, self.term
+        np.subtract(self.v_rest, v, out=d)
+        for r in range(self.n_rec):          # receptors in declaration order
+            np.subtract(self.e_rev[r], v, out=term)
+            term *= self.i[:, r]
+            d += term
+        d += self.bias
+        d *= self.k
+        v += d
+
+
+#: neuron model class -> block class (the numpy target's lowering table); LI is the LIF
+#: update with a threshold of inf, which it never crosses
+LOWERING = {LIF: LIFBlock, ALIF: ALIFBlock, LI: LIFBlock, CondLIF: CondBlock}

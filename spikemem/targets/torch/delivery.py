@@ -56,8 +56,9 @@ class EventTable:
         return rows[owner], k - (ends - count - first)[owner]
 
     def add_into(self, out: torch.Tensor, spikes: torch.Tensor, weight=None):
-        """out (rows, C) += contributions of spikes (rows, n_pre); weight: per-row weights
-        (rows, n_synapses) in table order for plastic projections, else the table's."""
+        """out (rows, C) += contributions of spikes (rows, n_pre): bool, or numbers (graded
+        events: each adds payload * w); weight: per-row weights (rows, n_synapses) in table
+        order for plastic projections, else the table's."""
         rows, pre = torch.nonzero(spikes, as_tuple=True)
         if pre.numel() == 0:
             return
@@ -66,6 +67,9 @@ class EventTable:
             return
         width = out.shape[1]
         vals = self.weight[pos] if weight is None else weight[r, pos]
+        if spikes.dtype != torch.bool:
+            vals = vals * torch.repeat_interleave(spikes[rows, pre].to(vals.dtype),
+                                                  self.start[pre + 1] - self.start[pre])
         out.view(-1).index_add_(0, r * width + self.slot[pos], vals)
 
 

@@ -29,7 +29,7 @@ CHUNK_ELEMENTS = 2**20
 
 def fusable(kernel, spike_fn, dtype) -> bool:
     """True when `kernel`'s population can run as ChunkLoops (on a CPU device)."""
-    return (isinstance(kernel, (LIFKernel, SnnTorchKernel))
+    return (type(kernel) in (LIFKernel, ALIFKernel, SnnTorchKernel) and not kernel.p.per_neuron
             and importlib.util.find_spec("numba") is not None
             and heaviside_forward(spike_fn, dtype))
 

@@ -23,13 +23,12 @@ operations in its order (spikemem/targets/numpy/neurons.py).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from ...model.neurons import ALIF, LIF
+from ...model.neurons import ALIF, LI, LIF, CondLIF
 from ..engine.loop import NeuronBlock, blocks_for
 
 
@@ -51,12 +50,19 @@ def recorded(state: dict, var: str) -> torch.Tensor:
     return summed(state["i"]) if var == "i" else state[var]
 
 
+def constant(value, dtype):
+    """A model constant for the kernels: a float as it is (so float64 products match numpy
+    bit for bit), a per-neuron array as an (n,) tensor of `dtype`."""
+    return float(value) if np.ndim(value) == 0 else torch.as_tensor(np.array(value),
+                                                                     dtype=dtype)
+
+
 class LIFParams(nn.Module):
     """Per-population constants of an LIF/IF population as tensors, some trainable.
 
-    tau_mem (ms) and v_th are scalars (the model is per population); bias and v_init are
-    (n,). Trainable (TRAINABLE, as nn.Parameters): 'tau_mem' (finite, > 0 only), 'v_th',
-    'bias'.
+    tau_mem (ms) and v_th are scalars, or (n,) where the model gives them per neuron (then
+    trained per neuron); bias and v_init are (n,). Trainable (TRAINABLE, as nn.Parameters):
+    'tau_mem' (finite, > 0 only), 'v_th', 'bias'.
     """
 
     TRAINABLE = ("tau_mem", "v_th", "bias")
@@ -66,15 +72,17 @@ class LIFParams(nn.Module):
         m = pop.model
         self.name, self.n, self.dt = pop.name, pop.n, dt
         self.receptors = m.receptor_names
-        self.alpha = [float(a) for a in m.alphas(dt).values()]
+        self.per_neuron = bool(m.per_neuron_parameters())
+        self.alpha = [constant(a, dtype) for a in m.alphas(dt).values()]
         self.subtract = m.reset == "subtract"
         self.refractory = int(m.refractory)
-        self.v_reset = float(m.v_reset)
-        self.beta_const = m.beta(dt)
-        self.train_tau = "tau_mem" in trainable and 0 < m.tau_mem < math.inf
+        self.v_reset = constant(m.v_reset, dtype)
+        self.beta_const = constant(m.beta(dt), dtype)
+        self.train_tau = "tau_mem" in trainable and bool(np.all((0 < np.asarray(m.tau_mem))
+                                                                & np.isfinite(m.tau_mem)))
         bias = torch.as_tensor(np.broadcast_to(pop.bias, (pop.n,)).copy(), dtype=dtype)
-        self._put("tau_mem", torch.tensor(m.tau_mem, dtype=dtype), self.train_tau)
-        self._put("v_th", torch.tensor(m.v_th, dtype=dtype), "v_th" in trainable)
+        self._put("tau_mem", torch.tensor(np.asarray(m.tau_mem), dtype=dtype), self.train_tau)
+        self._put("v_th", torch.tensor(np.asarray(m.v_th), dtype=dtype), "v_th" in trainable)
         self._put("bias", bias, "bias" in trainable)
         self.register_buffer("v_init", torch.as_tensor(
             np.broadcast_to(pop.v_init, (pop.n,)).copy(), dtype=dtype))
@@ -94,8 +102,13 @@ class LIFParams(nn.Module):
         return self.beta_const
 
     def trained_model_fields(self) -> dict:
-        """{model field: float} of the trained scalar parameters (bias is the population's)."""
-        return {name: float(getattr(self, name).detach()) for name in self.TRAINABLE
+        """{model field: float or (n,) array} of the trained parameters (bias is the
+        population's)."""
+        def value(t):
+            x = t.detach().cpu().numpy().astype(np.float64)
+            return float(x) if x.ndim == 0 else x
+
+        return {name: value(getattr(self, name)) for name in self.TRAINABLE
                 if name != "bias" and isinstance(getattr(self, name), nn.Parameter)}
 
     def init_state(self, batch: int) -> dict:
@@ -115,10 +128,12 @@ class ALIFParams(LIFParams):
     def __init__(self, pop, dt: float, dtype, trainable=frozenset()):
         super().__init__(pop, dt, dtype, trainable)
         m = pop.model
-        self.rho_const = m.rho(dt)
-        self.train_tau_adapt = "tau_adapt" in trainable and not math.isinf(m.tau_adapt)
-        self._put("tau_adapt", torch.tensor(m.tau_adapt, dtype=dtype), self.train_tau_adapt)
-        self._put("beta_adapt", torch.tensor(m.beta_adapt, dtype=dtype),
+        self.rho_const = constant(m.rho(dt), dtype)
+        self.train_tau_adapt = "tau_adapt" in trainable and \
+            not np.any(np.isinf(m.tau_adapt))
+        self._put("tau_adapt", torch.tensor(np.asarray(m.tau_adapt), dtype=dtype),
+                  self.train_tau_adapt)
+        self._put("beta_adapt", torch.tensor(np.asarray(m.beta_adapt), dtype=dtype),
                   "beta_adapt" in trainable)
 
     def rho(self):
@@ -150,12 +165,15 @@ class LIFKernel:
         """Model-specific state after the step's spikes s (none for LIF)."""
         return {}
 
+    def integrate(self, v, i: list):
+        """Rule 3's membrane update: (beta * v + I) + bias."""
+        v = self.p.beta() * v + summed(i)
+        return v + self.p.bias if self.p.has_bias else v
+
     def step(self, arrivals, state, spike_fn):
         p = self.p
         i = [a * i_r + arr for a, i_r, arr in zip(p.alpha, state["i"], arrivals)]
-        v = p.beta() * state["v"] + summed(i)
-        if p.has_bias:
-            v = v + p.bias
+        v = self.integrate(state["v"], i)
         ref = state["ref"]
         if p.refractory:
             clamped = ref > 0
@@ -184,6 +202,30 @@ class ALIFKernel(LIFKernel):
 
     def after_spikes(self, state, s):
         return {"a": self.p.rho() * state["a"] + s}
+
+
+class CondParams(LIFParams):
+    """LIFParams plus CondLIF's Euler step k = dt / tau_mem, v_rest and one reversal
+    potential per receptor (floats, or (n,) tensors per neuron)."""
+
+    def __init__(self, pop, dt: float, dtype, trainable=frozenset()):
+        super().__init__(pop, dt, dtype, frozenset(trainable) - {"tau_mem"})
+        m = pop.model
+        self.k = constant(m.k(dt), dtype)
+        self.v_rest = float(m.v_rest)
+        self.e_rev = list(m.reversals)
+
+
+class CondKernel(LIFKernel):
+    """CondLIF: v + k * (((v_rest - v) + g_1 * (e_1 - v)) + ... + bias), the receptor
+    currents being conductances g_r (tau_mem is not trained)."""
+
+    def integrate(self, v, i: list):
+        p = self.p
+        drive = p.v_rest - v
+        for g, e in zip(i, p.e_rev):
+            drive = drive + (e - v) * g
+        return v + (drive + p.bias) * p.k
 
 
 class SnnTorchKernel:
@@ -225,7 +267,8 @@ def snntorch_exact(pop, trainable=frozenset()) -> bool:
     """True when snnTorch's Synaptic/Leaky (zero reset, reset_delay=False) computes exactly
     the canonical update of the LIF population `pop` (see the module docstring)."""
     m = pop.model
-    return (len(m.receptors) == 1 and m.refractory == 0 and m.reset == "zero"
+    return (not m.per_neuron_parameters() and len(m.receptors) == 1 and m.refractory == 0
+            and m.reset == "zero"
             and m.v_reset == 0.0 and m.v_th >= 0.0 and not np.any(pop.bias != 0)
             and bool(np.all(np.asarray(pop.v_init) <= m.v_th))
             and not (set(LIFParams.TRAINABLE) & set(trainable)))
@@ -245,8 +288,21 @@ def lower_alif(pop, dt, dtype, use_snntorch: bool, trainable=frozenset()):
     return params, ALIFKernel(params)
 
 
+def lower_li(pop, dt, dtype, use_snntorch: bool, trainable=frozenset()):
+    """LI: LIFKernel with v_th = inf (never crossed: no spike, no reset; v_th is not
+    trained)."""
+    params = LIFParams(pop, dt, dtype, frozenset(trainable) - {"v_th"})
+    return params, LIFKernel(params)
+
+
+def lower_cond(pop, dt, dtype, use_snntorch: bool, trainable=frozenset()):
+    """CondLIF: CondKernel (snnTorch has no conductance-based neuron)."""
+    params = CondParams(pop, dt, dtype, trainable)
+    return params, CondKernel(params)
+
+
 #: neuron model class -> lowering (pop, dt, dtype, use_snntorch, trainable) -> (params, kernel)
-LOWERING = {LIF: lower_lif, ALIF: lower_alif}
+LOWERING = {LIF: lower_lif, ALIF: lower_alif, LI: lower_li, CondLIF: lower_cond}
 
 
 class PopulationBlock(NeuronBlock):

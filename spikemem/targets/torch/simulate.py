@@ -14,6 +14,7 @@ import torch
 from .delivery import EventTable
 from .neurons import lower_network
 from .plastic import PlasticProjection
+from .stp import DynamicProjection
 from ..engine.layout import static_synapses_by_delay
 from ..engine.loop import ArraySimulation
 
@@ -42,7 +43,13 @@ class TorchSimulation(ArraySimulation):
         self.tables = {d: EventTable(self.n_total, *map(np.concatenate, zip(*parts)), dtype,
                                      device)
                        for d, parts in sorted(static.items())}
-        delays = list(self.tables) + [p.delay for p in self.plastic]
+        self.dynamic = [DynamicProjection(proj, self.offset[proj.pre],
+                                          receptor_index[(proj.post, proj.receptor)] * n
+                                          + self.pop_slice[proj.post].start, net.dt, dtype,
+                                          device)
+                        for proj in net.projections.values() if proj.stp is not None]
+        delays = (list(self.tables) + [p.delay for p in self.plastic]
+                  + [p.max_delay for p in self.dynamic])
         self.ring = max(delays, default=1) + 1
 
     @property
@@ -70,11 +77,23 @@ class TorchSimulation(ArraySimulation):
         cur = current.view(current.shape[0], self.n_rec, self.n_neurons)
         return cur[:, :, block.start_index:block.stop_index]
 
+    def start_plastic(self, batch: int) -> None:
+        super().start_plastic(batch)
+        for p in self.dynamic:
+            p.start(batch)
+
     def propagate(self, spikes, t: int) -> None:
-        """Push this step's spikes through the static tables (arrival at t + d)."""
+        """Push this step's spikes through the static tables (arrival at t + d), then
+        through the dynamic projections (which step their u, x every step)."""
         if self.tables and bool(spikes.any()):
+            events = spikes
+            if self.graded:  # a source event adds payload * w, a neuron's spike w
+                events = spikes.to(self.dtype)
+                events[:, :self.n_src] = self.payload
             for d, table in self.tables.items():
-                table.add_into(self.buffer[(t + d) % self.ring], spikes)
+                table.add_into(self.buffer[(t + d) % self.ring], events)
+        for p in self.dynamic:
+            p.propagate(spikes, t, self.buffer)
 
     @torch.no_grad()
     def _steps(self, t0: int, src, progress: bool) -> dict:

@@ -14,7 +14,8 @@ from spikemem.models import hlop  # noqa: E402
 def test_experiments_registered_and_configs_resolve():
     from spikemem.cli.cmd_experiment import available
     from spikemem.continual import load_config, resolve
-    assert {"hlop-permuted", "hlop-split", "hlop-loihi-hebbian"} <= set(hlop.EXPERIMENTS)
+    assert {"hlop-permuted", "hlop-split", "hlop-loihi-hebbian",
+            "hlop-circuit-angles"} <= set(hlop.EXPERIMENTS)
     assert set(hlop.EXPERIMENTS) <= set(available())
     root = Path(__file__).resolve().parents[3] / "experiments"
     for name, n_tasks in (("permuted_digits.toml", 10), ("split_digits.toml", 5)):
@@ -27,8 +28,9 @@ def test_experiments_registered_and_configs_resolve():
 
 @pytest.mark.slow
 def test_hebbian_experiment_writes_angles(tmp_path):
-    """Measured (quick data, 2 neurons, then 2 more with the first frozen): numpy 0.5 / 3.8,
-    all four 0.7 / 3.6; loihi2 3.0 / 5.7, all four 1.4 / 7.0, 2.8 / 8.5 from numpy's."""
+    """Measured with the former 6-epoch schedule (quick data, 2 neurons, then 2 more with
+    the first frozen): numpy 0.5 / 3.8, all four 0.7 / 3.6; loihi2 3.0 / 5.7, all four
+    1.4 / 7.0, 2.8 / 8.5 from numpy's."""
     summary = hlop.EXPERIMENTS["hlop-loihi-hebbian"](tmp_path, "numpy", True)
     for target, limit in (("numpy", 5.0), ("loihi2", 10.0)):
         r = summary[target]

@@ -52,9 +52,9 @@ def test_project_out_removes_the_frozen_directions():
 
 
 def test_method_state_round_trip():
-    from spikemem.continual.snn import SpikingMLP
+    from spikemem.continual.network import Classifier, mlp
     m = hlop.HLOPMethod(dims_first=[3, 2], dims_inc=[1, 1], lr=[0.1, 0.1])
-    m._ensure(SpikingMLP([5, 4, 3]))
+    m._ensure(Classifier(mlp([5, 4, 3]), 4))
     for s in m.subspaces:
         s.add(2, np.random.default_rng(1))
         s.freeze()
@@ -76,9 +76,9 @@ def test_method_protects_old_task_activity(activity, online):
     change, BPTT: rate 0.082, step 0.067, fine-tuning 0.256; online: rate 0.056, step 0.047,
     fine-tuning 0.244) while the weights still move (by 19-21 %)."""
     from spikemem.continual import FineTune, TrainConfig, make_tasks
-    from spikemem.continual.snn import SpikingMLP, encode
+    from spikemem.continual.network import Classifier, encode, mlp
     tasks = make_tasks("digits", "permuted", 2, limit_train=200, limit_test=50, canvas=12)
-    model = SpikingMLP([144, 32, 10], steps=4, seed=0, init_gain=3.0)
+    model = Classifier(mlp([144, 32, 10], seed=0, init_gain=3.0), 4)
     method = hlop.HLOPMethod(dims_first=[40, 24], dims_inc=[20, 4], lr=[0.05, 0.05],
                              activity=activity)
     cfg = TrainConfig(epochs=2, lr=0.05, batch=20, online=online)
@@ -86,7 +86,7 @@ def test_method_protects_old_task_activity(activity, online):
     method.train_task(model, tasks, 0, cfg, rng)
     x0 = torch.as_tensor(encode(tasks[0].x_test, 4), dtype=torch.float32).mean(dim=1)
     w0 = model.weights[0].detach().clone()
-    plain = SpikingMLP([144, 32, 10], steps=4)
+    plain = Classifier(mlp([144, 32, 10]), 4)
     plain.load_state_dict(model.state_dict())
     method.train_task(model, tasks, 1, cfg, np.random.default_rng(1))
     FineTune().train_task(plain, tasks, 1, cfg, np.random.default_rng(1))
@@ -97,3 +97,27 @@ def test_method_protects_old_task_activity(activity, online):
     moved = (model.weights[0].detach() - w0).norm() / w0.norm()
     assert moved > 0.05
     assert change(model) < 0.5 * change(plain)
+
+
+def test_hebbian_phase_on_a_target_fills_the_new_rows_with_the_circuits():
+    """hebbian_target: after each task the spiking circuit (not the matrix form) learns the
+    new rows from the trained network's activity; they come out orthonormal and orthogonal
+    to the frozen ones, and the next task's gradients are projected out of them."""
+    from spikemem.continual import TrainConfig, make_tasks
+    from spikemem.continual.network import Classifier, mlp
+    tasks = make_tasks("digits", "permuted", 2, limit_train=60, limit_test=20)
+    model = Classifier(mlp([64, 12, 10], seed=0, init_gain=3.0), 4)
+    method = hlop.HLOPMethod(dims_first=[4, 3], dims_inc=[2, 2], lr=[0.05, 0.05],
+                             hebbian_target="numpy", hebbian_rows=20, hebbian_epochs=1)
+    cfg = TrainConfig(epochs=1, lr=0.05, batch=20)
+    learned = []
+    for i in range(2):
+        method.train_task(model, tasks, i, cfg, np.random.default_rng(i))
+        learned.append([s.h.clone() for s in method.subspaces])
+    for sub, (first, both) in zip(method.subspaces, zip(*learned)):
+        assert sub.n_frozen == sub.size == len(both)
+        assert torch.allclose(both @ both.T, torch.eye(len(both), dtype=torch.float64),
+                              atol=1e-9)
+        assert torch.equal(both[:len(first)], first)    # earlier rows stay frozen
+    with pytest.raises(sm.ModelError, match="hebbian_target='lohi2' is not a spikemem"):
+        hlop.HLOPMethod(hebbian_target="lohi2")

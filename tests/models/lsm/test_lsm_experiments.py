@@ -11,7 +11,8 @@ from spikemem.models import lsm
 from spikemem.models.lsm.experiments import _classify
 from spikemem.targets import spec
 
-NAMES = ["lsm-digits", "lsm-sweep", "lsm-separation", "lsm-zeroshot", "lsm-throughput"]
+NAMES = ["lsm-digits", "lsm-sweep", "lsm-separation", "lsm-zeroshot", "lsm-throughput",
+         "lsm-xor"]
 
 
 def test_experiments_are_registered_and_listed(capsys):
@@ -63,9 +64,16 @@ def test_zeroshot_quick(tmp_path):
     pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[torch]'")
     s = lsm.EXPERIMENTS["lsm-zeroshot"](tmp_path, "numpy", True)
     check_outputs(tmp_path, "lsm-zeroshot", s)
-    for row in s["results"].values():
-        assert row["seen_top1"] > 0.8
-        assert row["unseen_prototype"] > 0.55  # chance 0.5
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics) == {"audio_to_image", "image_to_audio"}
+    assert len(s["per_seed"]) == 3 and s["trained_on"] == [1, 2, 3, 4, 5, 6, 7]
+    for direction, row in s["results"].items():
+        assert metrics[direction] == {k: row[k] for k in ("seen_top1", "unseen_top1")}
+        assert row["seen_top1"] > 0.8 and row["seen_top1_std"] < 0.1  # chance 1/7
+        assert 0.0 <= row["unseen_top1_std"] <= 0.5
+        # picking the step on the unseen classes themselves can only raise their accuracy
+        assert row["unseen_top1_best_on_test"] >= row["unseen_top1"]
+    assert set(s["diagnosis"]["aligned"]) == {"audio_to_image", "image_to_audio"}
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 accuracy, its rate and its synapses, predictions written into the trial's folder."""
 import numpy as np
 
-from spikemem.sweep.studies import lsm_reservoir
+from spikemem.models.lsm.studies import lsm_reservoir
 
 
 def test_lsm_reservoir_measures_a_liquid_and_writes_its_predictions(tmp_path):

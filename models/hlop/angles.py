@@ -1,0 +1,93 @@
+"""How precisely the spiking Hebbian circuit learns a principal subspace, per width, number
+of subspace neurons, eigen-gap and target: principal angles (degrees) of
+`learn_subspace` against the SVD, and the plot of the largest angle against the gap.
+
+Data: rows x = z diag(sqrt(lambda)) B^T (z standard normal, B a random orthonormal basis)
+with lambda_i = 1 / i (a decaying spectrum), or with a set relative gap g at k:
+lambda_i = 1 / i for i <= k and (1 - g) / (i - 1) beyond, so lambda_k+1 = (1 - g) lambda_k.
+The gap reported is the sample's, 1 - s_k+1^2 / s_k^2 of the singular values s.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spikemem.files import atomic_path, write_json
+
+from .circuit import learn_subspace, schedule_for, principal_angles
+
+
+def spectrum(n: int, k: int, gap: float | None = None) -> np.ndarray:
+    """Variances lambda (n,): 1 / i, or with relative gap `gap` at k (see module)."""
+    i = np.arange(1, n + 1, dtype=np.float64)
+    lam = 1.0 / i
+    if gap is not None:
+        lam[k:] = (1.0 - gap) / (i[k:] - 1.0)
+    return lam
+
+
+def sample(n: int, k: int, samples: int, gap: float | None = None, seed: int = 0):
+    """(x (samples, n), sample gap at k) with the variances of `spectrum`."""
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    x = (rng.standard_normal((samples, n)) * np.sqrt(spectrum(n, k, gap))) @ basis.T
+    s = np.linalg.svd(x, compute_uv=False) ** 2
+    return x, float(1.0 - s[k] / s[k - 1]) if k < n else 1.0
+
+
+def measure(target: str, n: int, k: int, samples: int, gap: float | None = None,
+            seed: int = 0, target_options: dict | None = None, **options) -> dict:
+    """One case: the circuit on `target` (learn_subspace with `options`); angles (degrees,
+    ascending) to the SVD's top k, the sample gap, seconds, epochs and steps."""
+    x, sample_gap = sample(n, k, samples, gap, seed)
+    top = np.linalg.svd(x, full_matrices=False)[2][:k]
+    options = {**schedule_for(target), **options}
+    start = time.perf_counter()
+    h, info = learn_subspace(x, k, target, seed=seed, target_options=target_options,
+                             return_info=True, **options)
+    return {"target": target, "n": n, "k": k, "samples": samples, "gap_set": gap,
+            "gap": sample_gap, "angles_deg": principal_angles(h, top).tolist(),
+            "seconds": time.perf_counter() - start, "epochs": info["epochs"],
+            "steps": info["steps"], "present": info["present"],
+            "row_norms": np.linalg.norm(h, axis=1).tolist()}
+
+
+def sweep(cases, out: Path, log=print) -> list:
+    """Run cases [(target, n, k, samples, gap)] not yet in out (a JSON list, rewritten
+    atomically after each, so an interrupted sweep resumes); returns all records."""
+    out = Path(out)
+    import json
+    done = json.loads(out.read_text()) if out.exists() else []
+    have = {(r["target"], r["n"], r["k"], r["samples"], r["gap_set"]) for r in done}
+    for case in cases:
+        if tuple(case) in have:
+            continue
+        record = measure(*case)
+        done.append(record)
+        write_json(out, done)
+        log(f"{case}: max {max(record['angles_deg']):.1f} deg in {record['seconds']:.0f} s")
+    return done
+
+
+def plot(records, path: Path) -> None:
+    """Largest principal angle against the sample's relative gap at k, one series per
+    target (log-log)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for target in sorted({r["target"] for r in records}):
+        rs = sorted((r for r in records if r["target"] == target), key=lambda r: r["gap"])
+        ax.plot([r["gap"] for r in rs], [max(r["angles_deg"]) for r in rs], "o-", label=target)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("relative eigen-gap at k, 1 - s²(k+1) / s²(k)")
+    ax.set_ylabel("largest principal angle (deg)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)

@@ -1,0 +1,43 @@
+"""The circuit's precision study (models/hlop/angles.py): its spectra, a resumable sweep
+and the angle-against-gap plot."""
+import json
+
+import numpy as np
+import pytest
+
+from spikemem.models.hlop import angles
+
+
+def test_spectrum_decays_as_one_over_i_or_with_the_set_gap_at_k():
+    assert angles.spectrum(5, 2) == pytest.approx([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
+    lam = angles.spectrum(6, 2, gap=0.1)
+    assert lam[:2] == pytest.approx([1, 1 / 2])
+    assert lam[2] / lam[1] == pytest.approx(0.9)
+    assert np.all(np.diff(lam) < 0)
+    x, gap = angles.sample(6, 2, 4000, gap=0.3, seed=1)
+    assert x.shape == (4000, 6) and gap == pytest.approx(0.3, abs=0.05)
+
+
+def test_sweep_resumes_and_plots(tmp_path, monkeypatch):
+    calls = []
+
+    def fake(target, n, k, samples, gap):
+        calls.append((target, n, k, samples, gap))
+        return {"target": target, "n": n, "k": k, "samples": samples, "gap_set": gap,
+                "gap": gap or 0.5, "angles_deg": [1.0, 10.0 * (gap or 0.1)], "seconds": 1.0}
+
+    monkeypatch.setattr(angles, "measure", fake)
+    out = tmp_path / "angles.json"
+    cases = [("numpy", 8, 2, 50, 0.1), ("numpy", 8, 2, 50, 0.3)]
+    angles.sweep(cases[:1], out, log=lambda _: None)
+    records = angles.sweep(cases, out, log=lambda _: None)
+    assert calls == cases                      # the first case was not run again
+    assert json.loads(out.read_text()) == records and len(records) == 2
+    angles.plot(records, tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def test_measure_reports_the_angles_of_a_small_case():
+    r = angles.measure("numpy", 4, 1, 20, gap=0.6, epochs=2)
+    assert len(r["angles_deg"]) == 1 and 0 <= r["angles_deg"][0] <= 90
+    assert r["epochs"] == 2 and r["steps"] == 2 * 20 * r["present"] and r["gap"] > 0.3
