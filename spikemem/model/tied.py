@@ -17,6 +17,7 @@ by default), a trainable scalar that also carries an input gain.
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 import difflib
 import math
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _read_only(values, what: str, ndim: int | None = None) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class TiedWeights:
+class TiedWeights(ABC):
     """Base of the structures (see the module docstring). Subclasses set `kind`, declare a
     field `weight` (the parameters) and implement `shape` and `_synapses()`."""
 
@@ -82,9 +83,9 @@ class TiedWeights:
             TIED[cls.kind] = cls
 
     @property
+    @abstractmethod
     def shape(self) -> tuple[int, int]:
         """(n_pre, n_post)."""
-        raise NotImplementedError
 
     @property
     def parameters(self) -> np.ndarray:
@@ -106,8 +107,9 @@ class TiedWeights:
             a.flags.writeable = False
         return arrays
 
+    @abstractmethod
     def _synapses(self):
-        raise NotImplementedError
+        """(pre, post, parameter index) of every synapse, int arrays (n_synapses,)."""
 
     def csr(self) -> sp.csr_array:
         """The expanded (n_pre, n_post) weights; its data are in expand() order."""
@@ -204,9 +206,9 @@ class Window(TiedWeights):
 
     nd: ClassVar[int] = 2
 
+    @abstractmethod
     def _args(self):
         """(kernel, c_out, c_in per group, groups, stride, padding, dilation)."""
-        raise NotImplementedError
 
     @property
     def out_shape(self) -> tuple[int, ...]:
@@ -382,8 +384,9 @@ class Pool2d(Window):
             weight = weight.item()
         object.__setattr__(self, "weight", finite_float(weight, f"{what} weight"))
 
+    @abstractmethod
     def default_weight(self) -> float:
-        raise NotImplementedError
+        """The pool's weight when none is given."""
 
     def _args(self):
         c = self.in_shape[0]

@@ -30,8 +30,6 @@ def test_counts_into_a_binary_source_are_refused_naming_the_fix():
 
 @pytest.mark.parametrize("target", ["numpy", "torch", "numba", "brian2"])
 def test_each_event_adds_payload_times_weight(target):
-    if target not in sm.targets():
-        pytest.skip(f"{target} not installed")
     v = sm.compile(_net(3), target).run(5, {"ev": COUNTS}).traces["p"]["v"]
     want = np.zeros((5, 2))
     want[1:] = COUNTS[:-1] @ W  # a delay of one step

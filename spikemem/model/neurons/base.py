@@ -11,6 +11,7 @@ missing from it at compile time.
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 import difflib
 import json
 import math
@@ -80,7 +81,7 @@ def parameter(default, unit: str, doc: str, check: str = "real", **kw):
 
 
 @dataclass(frozen=True, eq=False)
-class NeuronModel:
+class NeuronModel(ABC):
     """Base of all neuron models (see the module docstring)."""
 
     #: the name written to model files; concrete models set it (abstract bases leave it "")
@@ -106,9 +107,9 @@ class NeuronModel:
         return {f.name: f.metadata["param"] for f in dataclasses.fields(cls)
                 if "param" in f.metadata}
 
+    @abstractmethod
     def features(self) -> set[str]:
         """The feature names (spikemem.model.features.FEATURES) this model uses."""
-        raise NotImplementedError(f"{type(self).__name__} must declare its features")
 
     def per_neuron_parameters(self) -> tuple[str, ...]:
         """Names of the parameters given as per-neuron arrays (not counting bias, which a

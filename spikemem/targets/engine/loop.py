@@ -13,7 +13,7 @@ bool, buffer (ring, batch, width) of the engine's number type.
 """
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..simulation import Simulation
 from .layout import spike_layout
 
 
-class NeuronBlock:
+class NeuronBlock(ABC):
     """Consecutive neurons [start, stop) of the neuron vector, of one model class, stepped
     together (a lowering-table entry builds it from its populations).
 
@@ -35,14 +35,14 @@ class NeuronBlock:
     start_index: int
     stop_index: int
 
-    def start(self, batch: int) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self, batch: int) -> None: ...
 
-    def step(self, arrivals, out) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def step(self, arrivals, out) -> None: ...
 
-    def variable(self, name: str):
-        raise NotImplementedError
+    @abstractmethod
+    def variable(self, name: str): ...
 
 
 def blocks_for(net, table: dict, target: str, merge: bool = True) -> list:

@@ -140,8 +140,6 @@ def test_new_neurons_learn_what_frozen_ones_leave(target):
     `fp`, static weights), 2 new neurons learn directions 3-4. Measured: numpy (and numba,
     the same floats) 0.3 / 0.9 degrees to them in 13 epochs; loihi2 with its short
     schedule (schedule_for): union 0.4 / 4.8 from the top 4 (with the long one, 21.7)."""
-    if target not in sm.targets():
-        pytest.skip(f"target {target} is not installed")
     x = sample(6, [3, 2.5, 2.0, 1.6, 0.3, 0.2], 80)
     v = np.linalg.svd(x, full_matrices=False)[2]
     h = hlop.learn_subspace(x, 2, target=target, frozen=v[:2], **hc.schedule_for(target))
