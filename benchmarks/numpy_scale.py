@@ -4,7 +4,10 @@ synapses.
 A Poisson source (10,000 inputs at 20 Hz) drives a population of N LIF neurons, each with a
 fixed fan-in of 100 recurrent synapses (plus 10 from the input). Each target runs in its own
 process; reports build time, compile time, peak memory (max RSS of that process), steps per
-second (the run after a 2-step warm-up) and the numba/numpy ratios. Usage:
+second (the run after a 2-step warm-up) and the numba/numpy ratios. For the numba target it
+also reports the memory floor of a step: the time to read, once, the synapses (weight and
+target) of the last step's spikes, the one part of the work no implementation can skip
+(best of 5 passes, after evicting them from the caches). Usage:
     python benchmarks/numpy_scale.py [--neurons 1000000] [--fan-in 100] [--steps 50]
                                      [--targets numpy numba numba:1]
 """
@@ -32,6 +35,40 @@ def build(n: int, fan_in: int, seed: int = 0) -> sm.Network:
     return net
 
 
+def synapse_read_floor_ms(sim) -> float:
+    """Milliseconds to read the static synapses of the last step's spikes once (a numba
+    sim with its synapses in one part): best of 5, each after streaming 800 MB through the
+    caches."""
+    import numpy as np
+    from numba import njit
+
+    from spikemem.targets.numba.kernel import collect_spikes, prefetch
+
+    @njit
+    def read_rows(start, target, weight, spikes, n, ahead):
+        total = 0.0
+        for q in range(n):
+            if q + ahead < n:
+                for e in range(start[spikes[q + ahead]], start[spikes[q + ahead] + 1], 8):
+                    prefetch(target, e)
+                    prefetch(weight, e)
+            for e in range(start[spikes[q]], start[spikes[q] + 1]):
+                total += weight[e] + target[e]
+        return total
+
+    tab, st = sim.static, sim.state
+    n = collect_spikes(st, 0, (sim.t - 1) % sim.ring)
+    spikes = st.spikes[0, :n]
+    flush = np.ones(100_000_000)
+    best = float("inf")
+    for _ in range(6):
+        flush.sum()
+        t = time.perf_counter()
+        read_rows(tab.start[0], tab.target, tab.weight, spikes, n, 16)
+        best = min(best, time.perf_counter() - t)
+    return best * 1000
+
+
 def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
@@ -48,11 +85,14 @@ def measure(target: str, n: int, fan_in: int, steps: int) -> dict:
     t3 = time.perf_counter()
     res = sim.run(steps)
     t4 = time.perf_counter()
+    peak = round(peak_rss_gib(), 2)
+    one_part = name == "numba" and len(sim.static.bounds) == 2   # synapses not split by thread
+    floor = synapse_read_floor_ms(sim) if one_part else None
     return {"target": target, "neurons": net.n_neurons, "synapses": net.n_synapses,
             "build_s": round(t1 - t0, 1), "compile_s": round(t2 - t1, 1),
             "first_run_s": round(t3 - t2, 2), "steps_per_s": round(steps / (t4 - t3), 2),
             "mean_rate_hz": round(float(res.counts["neurons"].mean()) / steps * 1000, 2),
-            "peak_rss_gib": round(peak_rss_gib(), 2)}
+            "peak_rss_gib": peak, "synapse_read_floor_ms": floor}
 
 
 def main(argv=None) -> list[dict]:
@@ -85,6 +125,13 @@ def main(argv=None) -> list[dict]:
     for fast in (r for r in rows if r["target"].startswith("numba") and ref is not None):
         print(f"{fast['target']} / numpy: steps/s x{fast['steps_per_s'] / ref['steps_per_s']:.2f}"
               f", peak memory x{fast['peak_rss_gib'] / ref['peak_rss_gib']:.2f}")
+    for r in rows:
+        if r["synapse_read_floor_ms"] is not None:
+            step_ms = 1000 / r["steps_per_s"]
+            print(f"{r['target']}: {step_ms:.1f} ms per step; reading the last step's synapses "
+                  f"once takes {r['synapse_read_floor_ms']:.1f} ms"
+                  + (f", so at most x{1000 / ref['steps_per_s'] / r['synapse_read_floor_ms']:.1f}"
+                     " numpy's steps/s on this machine" if ref is not None else ""))
     return rows
 
 
