@@ -12,6 +12,11 @@ Translation (dt ms per step; the canonical update adds I to v once per step):
   refractory * dt, IF -> tau_m = 1e9 ms; a delay of d steps -> d * dt ms. A population has
   at most two currents: the first receptor is PyNN's excitatory one (weights >= 0), the
   second the inhibitory one (weights <= 0); with one receptor each weight's sign picks it.
+  CondLIF -> IF_cond_exp (same cm = dt nF): a weight w (units of the leak conductance)
+  becomes w * cm / tau_m uS, the bias i_offset = bias * cm / tau_m nA, e_rev -> e_rev_E/_I
+  (weights >= 0 on both: the reversal potential, not the sign, makes a receptor
+  inhibitory). NEST's iaf_cond_exp integrates in continuous time (spikemem: forward Euler
+  with exact conductance decay), so the two agree in rates and statistics, not spike times.
   Every source becomes a SpikeSourceArray with the spikes every spikemem target sees.
   pair_stdp (all-to-all pairing) becomes STDPMechanism(SpikePairRule, AdditiveWeightDependence)
   with A = a / w_max (PyNN's amplitudes are relative to w_max).
@@ -33,6 +38,7 @@ import numpy as np
 
 from ..errors import ModelError, UnsupportedFeatureError
 from ..files import atomic_path
+from ..model.neurons import CondLIF
 from ..model.sources import source_raster
 from ..targets.simulation import check_inputs
 from .support import check_writable
@@ -42,7 +48,7 @@ PYNN_FEATURES = frozenset({
     "lif", "if", "tau_syn_zero", "multi_receptor", "reset_zero", "refractory", "bias",
     "v_init", "delay_1", "delays", "per_synapse_delays", "dense", "sparse", "tied_weights",
     "input_source", "poisson_source", "spike_times_source", "plasticity", "record_v",
-    "record_i", "stp"})
+    "record_i", "stp", "cond_lif"})
 
 TEMPLATE = '''"""PyNN model exported by spikemem {version}: {summary}.
 
@@ -79,7 +85,8 @@ def spike_trains(neuron, step, n):
 # sources: the spikes every spikemem target sees (step k at time (k + 2) * DT: pyNN.nest
 # delivers a source's spikes one step early through a parrot neuron)
 {sources}
-# populations (cm = DT nF, so a current of w nA raises v by w mV per step)
+# populations (cm = DT nF, so a current of w nA raises v by w mV per step; conductance
+# cells: a weight of w uS is w * tau_m / DT leak conductances)
 {populations}
 # projections (FromListConnector rows: pre, post, weight, delay in ms)
 {projections}
@@ -183,6 +190,8 @@ def _cell(pop, dt: float):
     params = dict(tau_m=IF_TAU_M if m.is_if else m.tau_mem, cm=dt, v_rest=0.0,
                   v_reset=m.v_reset, v_thresh=m.v_th, tau_refrac=m.refractory * dt,
                   i_offset=float(bias[0] * _bias_scale(m, dt)))
+    if isinstance(m, CondLIF):
+        return _cond_cell(m, params, where)
     if all(t == 0 for t in taus):
         return "IF_curr_delta", params, ("sign", None)
     if any(t == 0 for t in taus):
@@ -193,14 +202,33 @@ def _cell(pop, dt: float):
         ("receptor", m.receptor_names)
 
 
+def _cond_cell(m: CondLIF, params: dict, where: str):
+    """IF_cond_exp for a CondLIF population: its first receptor is the excitatory
+    conductance, a second the inhibitory one (with one receptor, both alike)."""
+    taus = [tau for _, tau in m.receptors]
+    if any(t == 0 for t in taus):
+        raise UnsupportedFeatureError(f"{where}: PyNN's IF_cond_exp conductances decay with "
+                                      "tau_syn > 0; a CondLIF with tau_syn = 0 has no PyNN cell")
+    e_rev = m.reversals
+    params.update(v_rest=m.v_rest, tau_syn_E=taus[0], tau_syn_I=taus[-1], e_rev_E=e_rev[0],
+                  e_rev_I=e_rev[-1])
+    return "IF_cond_exp", params, ("conductance", m.receptor_names)
+
+
 def _bias_scale(m, dt: float) -> float:
-    """i_offset per unit of bias: the same steady state, bias / (1 - beta)."""
+    """i_offset per unit of bias: the same steady state, bias / (1 - beta); a CondLIF's
+    bias drives v by bias / tau_m per ms, i_offset / cm with cm = dt."""
+    if isinstance(m, CondLIF):
+        return dt / m.tau_mem
     return 1.0 if m.is_if else dt / (m.tau_mem * (1.0 - m.beta(dt)))
 
 
 def _weight_scale(m, receptor: str, dt: float) -> float:
     """PyNN weight per unit of weight: the same total charge, w / (1 - alpha) per spike
-    (a curr_exp current of w nA adds w * tau_syn / dt mV in all; delta: w mV)."""
+    (a curr_exp current of w nA adds w * tau_syn / dt mV in all; delta: w mV); a CondLIF
+    conductance: w leak conductances = w * cm / tau_m uS."""
+    if isinstance(m, CondLIF):
+        return dt / m.tau_mem
     tau = dict(m.receptors)[receptor]
     if tau == 0:
         return 1.0
@@ -210,6 +238,13 @@ def _weight_scale(m, receptor: str, dt: float) -> float:
 def _split_receptor(name, p, w, kind):
     """[(PyNN receptor type, synapse mask)] for a projection."""
     mode, names = kind
+    if mode == "conductance":
+        if (w < 0).any():
+            raise UnsupportedFeatureError(
+                f"projection {name!r}: PyNN's conductances are >= 0 (the reversal potential "
+                "makes a receptor inhibitory); give the weights as conductances >= 0")
+        rtype = "excitatory" if p.receptor == names[0] else "inhibitory"
+        return [(rtype, np.ones(w.shape, dtype=bool))]
     if mode == "sign":
         out = [("excitatory", w >= 0), ("inhibitory", w < 0)]
         return [(r, sel) for r, sel in out if sel.any()]

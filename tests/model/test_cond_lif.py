@@ -84,9 +84,9 @@ def test_fixed_point_targets_refuse_by_name(target):
 
 
 def test_exporters_refuse_by_name(tmp_path):
+    """NIR and Lava have no conductance neuron (PyNN's IF_cond_exp: test_pynn_cond.py)."""
     net = _net()
-    for export in (lambda: sm.export.nir(net), lambda: sm.export.lava(net),
-                   lambda: sm.export.pynn(net, tmp_path / "x.py", steps=5)):
+    for export in (lambda: sm.export.nir(net), lambda: sm.export.lava(net)):
         with pytest.raises(sm.UnsupportedFeatureError, match="cond_lif"):
             export()
 
