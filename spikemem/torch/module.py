@@ -2,6 +2,7 @@
 
     net_mod = sm.torch.module(net, trainable=("weights",))
     out = net_mod(x)                 # x: (batch, steps, n) spikes of the input source
+                                     # (graded: integer payloads; current: real values)
     loss = f(out.counts["out"])      # out.spikes / out.traces / out.counts, batch first
     trained = net_mod.to_network()   # a Network with the trained values, for any target
 
@@ -23,7 +24,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
-from ..model.sources import InputSource, source_raster
+from ..model.sources import CurrentSource, InputSource, carries_payload, source_raster
 from ..targets.torch import fused
 from ..targets.torch.delivery import delayed_spike_product
 from ..targets.torch.neurons import ALIFParams, lower_network, recorded
@@ -143,6 +144,8 @@ class SpikingModule(nn.Module):
             else _check_record(net, record)
         self.receptor = {p.name: net.populations[p.post].receptors.index(p.receptor)
                          for p in net.projections.values()}
+        #: sources whose events carry a value (graded payloads, analog currents)
+        self.valued = {name for name, src in net.sources.items() if carries_payload(src)}
 
     # ---- inputs --------------------------------------------------------------------------
     def _drive(self, x) -> tuple[dict, int, int]:
@@ -171,7 +174,9 @@ class SpikingModule(nn.Module):
         device = self.params[0].v_init.device if len(self.params) else torch.device("cpu")
         drive = {}
         for name, src in self.net.sources.items():
-            if name in x:  # spikes as bool, (steps, batch, n): products use their indices
+            if name in self.valued and name in x:
+                drive[name] = self._values(name, src, x[name].to(device))
+            elif name in x:  # spikes as bool, (steps, batch, n): products use their indices
                 t = x[name].to(device)
                 if t.dtype != torch.bool:
                     if bool(((t != 0) & (t != 1)).any()):
@@ -184,10 +189,28 @@ class SpikingModule(nn.Module):
                                               device=device)
         return drive, batch, steps
 
+    def _values(self, name: str, src, t: torch.Tensor) -> torch.Tensor:
+        """(steps, batch, n) in the module's dtype: a current source's finite values (kept
+        in the autograd graph, so an encoder before the network trains too), or a graded
+        source's integer payloads 0 .. 2**payload_bits - 1."""
+        if isinstance(src, CurrentSource):
+            if not bool(torch.isfinite(t).all()):
+                raise ModelError(f"forward: input {name!r} (current source) holds inf or NaN")
+        else:
+            if t.is_floating_point() and bool((t != torch.round(t)).any()):
+                raise ModelError(f"forward: input {name!r} (graded source) takes integer "
+                                 "payloads (e.g. event counts per bin)")
+            if bool((t < 0).any()) or bool((t > src.max_payload).any()):
+                raise ModelError(f"forward: input {name!r} has payloads outside 0 .. "
+                                 f"{src.max_payload} (payload_bits={src.payload_bits}): clip "
+                                 "the counts or declare more payload bits")
+        return t.to(self.dtype).transpose(0, 1)
+
     # ---- forward -------------------------------------------------------------------------
     def forward(self, x) -> Output:
         """x: (batch, steps, n) spikes (0/1, any dtype) of the input source, or a dict
-        {source name: tensor}. Returns the recorded Output (batch first)."""
+        {source name: tensor}; a graded source takes integer payloads, a current source
+        real values (differentiable). Returns the recorded Output (batch first)."""
         drive, batch, steps = self._drive(x)
         hist = dict(drive)  # node -> (steps, batch, n)
         by_post: dict[str, list] = {}
@@ -228,7 +251,7 @@ class SpikingModule(nn.Module):
                 inner += [(proj.pre, d, w, r) for d, w in mats]
                 continue
             for d, w in mats:
-                cur = _delayed_product(hist[proj.pre], d, w)
+                cur = _delayed_product(hist[proj.pre], d, w, proj.pre in self.valued)
                 ext[r] = cur if ext[r] is None else ext[r] + cur
         return ext, inner
 
@@ -302,12 +325,14 @@ class SpikingModule(nn.Module):
         return net
 
 
-def _delayed_product(spikes: torch.Tensor, delay: int, w: torch.Tensor) -> torch.Tensor:
+def _delayed_product(spikes: torch.Tensor, delay: int, w: torch.Tensor,
+                     valued: bool = False) -> torch.Tensor:
     """Arrivals (steps, batch, n_post) of spikes (steps, batch, n_pre) through w with a delay
-    (steps): row t is W^T s[t - delay], zero before the first step."""
+    (steps): row t is W^T s[t - delay], zero before the first step. valued: the events
+    carry values (payloads, currents), not only 0/1."""
     steps, batch, n_pre = spikes.shape
     shift = min(delay, steps) * batch
-    cur = delayed_spike_product(spikes.reshape(steps * batch, n_pre), w, shift)
+    cur = delayed_spike_product(spikes.reshape(steps * batch, n_pre), w, shift, valued)
     return cur.view(steps, batch, -1)
 
 

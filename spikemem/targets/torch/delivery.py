@@ -136,17 +136,20 @@ def _spike_gradient(x: torch.Tensor, grad: torch.Tensor, n_pre: int) -> torch.Te
     return out
 
 
-def delayed_spike_product(x: torch.Tensor, w: torch.Tensor, shift: int = 0) -> torch.Tensor:
+def delayed_spike_product(x: torch.Tensor, w: torch.Tensor, shift: int = 0,
+                          valued: bool = False) -> torch.Tensor:
     """out (rows, n_post) with out[r] = x[r - shift] @ w (zero for r < shift).
 
     x: (rows, n_pre) spikes, bool or exactly 0./1. (rows = steps * batch, so a delay of d
-    steps is a shift of d * batch rows). A sparse spike matrix is used through the indices
+    steps is a shift of d * batch rows), or with valued=True any numbers (graded payloads,
+    currents: always the dense product). A sparse spike matrix is used through the indices
     of its ones: the shift is a change of row indices and the cost follows the number of
     spikes, forward and backward (unless it drives only a few postsynaptic neurons).
     """
     m = x.shape[0]
     shift = min(shift, m)
-    if m >= SPARSE_MIN_ROWS and w.shape[1] >= SPARSE_MIN_COLUMNS and x.device.type == "cpu":
+    if not valued and m >= SPARSE_MIN_ROWS and w.shape[1] >= SPARSE_MIN_COLUMNS \
+            and x.device.type == "cpu":
         rows, cols = torch.nonzero(x.detach()[:m - shift], as_tuple=True)
         if rows.numel() <= SPARSE_DENSITY * x.numel():
             return _ShiftedSparseProduct.apply(x, w, rows + shift, cols, shift)
