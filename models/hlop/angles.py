@@ -9,6 +9,7 @@ The gap reported is the sample's, 1 - s_k+1^2 / s_k^2 of the singular values s.
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -40,29 +41,33 @@ def sample(n: int, k: int, samples: int, gap: float | None = None, seed: int = 0
 def measure(target: str, n: int, k: int, samples: int, gap: float | None = None,
             seed: int = 0, target_options: dict | None = None, **options) -> dict:
     """One case: the circuit on `target` (learn_subspace with `options`); angles (degrees,
-    ascending) to the SVD's top k, the sample gap, seconds, epochs and steps."""
+    ascending) to the SVD's top k, the sample gap, seconds (wall clock) with the 1-minute
+    load average at the end, epochs, steps and the schedule's history [(eta, moved deg)]."""
     x, sample_gap = sample(n, k, samples, gap, seed)
     top = np.linalg.svd(x, full_matrices=False)[2][:k]
     options = {**schedule_for(target), **options}
     start = time.perf_counter()
     h, info = learn_subspace(x, k, target, seed=seed, target_options=target_options,
                              return_info=True, **options)
-    return {"target": target, "n": n, "k": k, "samples": samples, "gap_set": gap,
+    return {"target": target, "n": n, "k": k, "samples": samples, "gap_set": gap, "seed": seed,
             "gap": sample_gap, "angles_deg": principal_angles(h, top).tolist(),
             "seconds": time.perf_counter() - start, "epochs": info["epochs"],
-            "steps": info["steps"], "present": info["present"],
-            "row_norms": np.linalg.norm(h, axis=1).tolist()}
+            "steps": info["steps"], "present": info["present"], "rest": info["rest"],
+            "averaged": info["averaged"], "history": info["history"],
+            "load": os.getloadavg()[0], "row_norms": np.linalg.norm(h, axis=1).tolist()}
 
 
 def sweep(cases, out: Path, log=print) -> list:
-    """Run cases [(target, n, k, samples, gap)] not yet in out (a JSON list, rewritten
-    atomically after each, so an interrupted sweep resumes); returns all records."""
+    """Run cases [(target, n, k, samples, gap[, seed])] not yet in out (a JSON list,
+    rewritten atomically after each, so an interrupted sweep resumes); returns all
+    records."""
     out = Path(out)
     import json
     done = json.loads(out.read_text()) if out.exists() else []
-    have = {(r["target"], r["n"], r["k"], r["samples"], r["gap_set"]) for r in done}
+    have = {_key(r["target"], r["n"], r["k"], r["samples"], r["gap_set"], r.get("seed", 0))
+            for r in done}
     for case in cases:
-        if tuple(case) in have:
+        if _key(*case) in have:
             continue
         record = measure(*case)
         done.append(record)
@@ -71,22 +76,34 @@ def sweep(cases, out: Path, log=print) -> list:
     return done
 
 
+def _key(target, n, k, samples, gap, seed=0) -> tuple:
+    return target, n, k, samples, gap, seed
+
+
+#: plot markers per target (others: circles)
+MARKERS = {"loihi2": "s", "spinnaker": "^"}
+
+
 def plot(records, path: Path) -> None:
-    """Largest principal angle against the sample's relative gap at k, one series per
-    target (log-log)."""
+    """Largest principal angle against the sample's relative gap at k (log-log), one
+    series per record's "label" (default: its target)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for target in sorted({r["target"] for r in records}):
-        rs = sorted((r for r in records if r["target"] == target), key=lambda r: r["gap"])
-        ax.plot([r["gap"] for r in rs], [max(r["angles_deg"]) for r in rs], "o-", label=target)
+    fig, ax = plt.subplots(figsize=(8.5, 4.0))
+    labels = sorted({r.get("label", r["target"]) for r in records})
+    for i, label in enumerate(labels):
+        rs = sorted((r for r in records if r.get("label", r["target"]) == label),
+                    key=lambda r: r["gap"])
+        ax.plot([r["gap"] for r in rs], [max(r["angles_deg"]) for r in rs],
+                MARKERS.get(rs[0]["target"], "o") + "-", color=plt.cm.tab20(i % 20),
+                label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("relative eigen-gap at k, 1 - s²(k+1) / s²(k)")
     ax.set_ylabel("largest principal angle (deg)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)

@@ -52,6 +52,7 @@ ROW_NORM = 2.0    # root-mean-square norm of the data rows shown (if no entry ex
 WINDOW = 3        # epochs over which drift is told from noise
 DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
 TRACE_SNR = 10.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
+REST = 2.0        # trace time constants of silence after each row (traces forget the row)
 TAU_BASELINE = 1000.0  # ms: each neuron's mean rate, the zero of its signed value
 H_BOUND = 1.0     # |H_ij| limit (weight bounds; fixed-point targets size their range by it)
 
@@ -158,25 +159,32 @@ def read_h(copies: dict) -> np.ndarray:
     return np.mean(est, axis=0)
 
 
-def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator) -> np.ndarray:
+def encode_rates(x: np.ndarray, steps: int, rng: np.random.Generator,
+                 rest: int = 0) -> np.ndarray:
     """Deterministic rate code with a random phase per neuron and sample: rates x in [0, 1]
-    (samples, n) -> bool (samples * steps, n), each sample shown for `steps` steps."""
+    (samples, n) -> bool (samples * (steps + rest), n), each sample shown for `steps`
+    steps, then `rest` silent steps."""
     phase = rng.uniform(0.0, 1.0, x.shape)[:, None, :]
     t = np.arange(steps + 1)[None, :, None]
     ticks = np.floor(t * x[:, None, :] + phase)
-    return (np.diff(ticks, axis=1) > 0).reshape(-1, x.shape[1])
+    shown = np.diff(ticks, axis=1) > 0
+    silent = np.zeros((len(x), rest, x.shape[1]), dtype=bool)
+    return np.concatenate([shown, silent], axis=1).reshape(-1, x.shape[1])
 
 
-def presentation(scaled: np.ndarray) -> tuple[float, int]:
-    """(tau_trace (ms), present (steps)) for data rows `scaled` (as shown: entries <= 1):
-    the fast traces average long enough that their spike noise variance, about
-    (1 / (4 tau))^2 for a neuron near the baseline rate, stays TRACE_SNR times below the
-    y^2 of an average direction ((c / 2)^2 mean|x|^2 / n); each row is shown for two time
-    constants, so that the traces settle on it."""
+def presentation(scaled: np.ndarray, rest: float = REST) -> tuple[float, int, int]:
+    """(tau_trace (ms), present (steps), silence (steps)) for data rows `scaled` (as
+    shown: entries <= 1): the fast traces average long enough that their spike noise
+    variance, about (1 / (4 tau))^2 for a neuron near the baseline rate, stays TRACE_SNR
+    times below the y^2 of an average direction ((c / 2)^2 mean|x|^2 / n); each row is
+    shown for two time constants, so that the traces settle on it, then `rest` time
+    constants of silence, so that they forget it before the next row (whose random sign
+    would otherwise make the products of the two rows' traces a noise as large as the
+    signal of a weak direction)."""
     n = scaled.shape[1]
     power = (INPUT_GAIN / 2.0) ** 2 * float(np.mean(np.sum(scaled * scaled, axis=1))) / n
     tau = max(TAU_TRACE, math.ceil(0.25 / math.sqrt(power / TRACE_SNR)))
-    return float(tau), int(2 * tau)
+    return float(tau), int(2 * tau), int(round(rest * tau))
 
 
 def scale_rows(x: np.ndarray) -> np.ndarray:
@@ -188,18 +196,22 @@ def scale_rows(x: np.ndarray) -> np.ndarray:
 def schedule_for(target: str) -> dict:
     """learn_subspace's schedule options for `target`: the convergence-driven schedule on
     exact targets; on fixed-point ones (a declared tolerance), 6 epochs from eta 0.3
-    annealed by 0.6 per epoch: their rounding noise adds up over a long run (loihi2 with
-    the long schedule: 22 and 32 degrees where this one gives 5 and 7)."""
+    annealed by 0.6 per epoch, without silence between rows: their rounding noise adds up
+    over a long run (loihi2 with the long schedule: 22 and 32 degrees where this one gives
+    5 and 7), and on loihi2 the silent steps' rounding adds to it (hlop-loihi-hebbian's
+    added neurons: 77 degrees with silence). At n = 64, k = 16 no schedule measured
+    reaches 10 degrees on either (docs/models/hlop.md)."""
     from spikemem.targets import spec
     if spec(target).variants[0].tolerance is None:
         return {}
-    return {"geometric": True, "epochs": 6, "eta": 0.3, "anneal": 0.6}
+    return {"geometric": True, "epochs": 6, "eta": 0.3, "anneal": 0.6, "rest": 0.0}
 
 
 def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float = 0.05,
                    anneal: float = 0.5, tol: float = 0.5, epochs: int = 100,
-                   eta_min: float = 0.0, geometric: bool = False, seed: int = 0,
-                   target_options: dict | None = None, return_info: bool = False):
+                   eta_min: float = 0.0125, geometric: bool = False, average: int = WINDOW,
+                   rest: float = REST, seed: int = 0, target_options: dict | None = None,
+                   return_info: bool = False):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
     the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options).
 
@@ -207,17 +219,25 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     length come from the data (`presentation`). Each epoch shows every row, with a random
     sign, and is one compile starting from the previous weights. The schedule follows the
     subspace (movement: the largest principal angle between two epochs' subspaces): eta
-    (per step) is kept while the subspace drifts, multiplied by `anneal` when the last
-    WINDOW epochs together moved it less than DRIFT times their mean movement (spike noise
-    moves it back and forth; drift adds up), and learning stops when an epoch moves it less
-    than `tol` degrees, when only noise is left at `eta_min`, or after `epochs`. geometric: instead, exactly `epochs` epochs with eta multiplied by `anneal`
-    after each (the short schedule that suits fixed-point weights, whose rounding noise
-    adds up over a long run; see schedule_for). The random signs keep E[x x^T] and remove the mean, so the subspace is that
-    of the uncentred second moment (the top right singular vectors of x). frozen
-    (m, n): rows learned earlier (an earlier task's subspace neurons, orthonormal), which
-    stay fixed in the circuit: the k new rows then learn the principal subspace of what
-    they leave of x, as HLOP adds subspace neurons per task. return_info: also return
-    {"epochs", "steps", "tau_trace", "present", "history": [(eta, moved degrees)]}.
+    (per step) is kept while the subspace drifts and multiplied by `anneal`, but not below
+    `eta_min`, when the last WINDOW epochs together moved it less than DRIFT times their
+    mean movement (spike noise moves it back and forth; drift adds up). Learning stops
+    when an epoch moves it less than `tol` degrees, when at `eta_min` the means of the last
+    two windows of WINDOW epochs are less than `tol` apart (means, so that a direction with
+    a small eigen-gap, whose drift per epoch is below the noise, keeps learning), or after
+    `epochs`. The result is the mean of the weights of the last `average` epochs run at the
+    final eta (Polyak-Ruppert averaging: the spike noise averages out, the drift at that eta
+    is below it), written back to the circuit (on fixed-point targets: as their weights hold
+    it) and read from there. geometric: instead, exactly `epochs` epochs with eta multiplied
+    by `anneal` after each (every epoch at its own eta: nothing is averaged). rest: time
+    constants of silence after each row (`presentation`). The random signs keep E[x x^T]
+    and remove the mean, so the subspace is that of the uncentred second moment (the top
+    right singular vectors of x). frozen (m, n): rows learned earlier (an earlier task's
+    subspace neurons, orthonormal), which stay fixed in the circuit: the k new rows then
+    learn the principal subspace of what they leave of x, as HLOP adds subspace neurons per
+    task. return_info: also return
+    {"epochs", "steps", "tau_trace", "present", "rest" (steps), "averaged" (epochs),
+    "history": [(eta, moved degrees)]}.
     Raises UnsupportedFeatureError if the target cannot express the circuit (plastic
     projections with trace-product terms and traces starting at the baseline, IF neurons
     with bias, sparse weights).
@@ -231,13 +251,15 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
     if not np.all(np.isfinite(x)) or not np.any(x):
         raise ModelError("learn_subspace: x must be finite and not all zero")
-    if not (eta > 0 and 0 < anneal < 1 and tol > 0):
-        raise ModelError(f"learn_subspace: need eta > 0, 0 < anneal < 1, tol > 0 (degrees); "
-                         f"got eta={eta}, anneal={anneal}, tol={tol}")
+    if not (eta > 0 and 0 < anneal < 1 and tol > 0 and rest >= 0):
+        raise ModelError(f"learn_subspace: need eta > 0, 0 < anneal < 1, tol > 0 (degrees), "
+                         f"rest >= 0; got eta={eta}, anneal={anneal}, tol={tol}, rest={rest}")
+    if isinstance(average, bool) or not isinstance(average, (int, np.integer)) or average < 1:
+        raise ModelError(f"learn_subspace: average={average!r} must be an int >= 1 (epochs)")
     frozen = _check_frozen(frozen, n, k)
     rng = np.random.default_rng(seed)
     scaled = scale_rows(x)
-    tau_trace, present = presentation(scaled)
+    tau_trace, present, silence = presentation(scaled, rest)
     # start from k data rows (orthonormalised, orthogonal to the frozen rows): away from
     # the saddle points of the rule
     rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
@@ -246,6 +268,7 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     h = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
     copies = initial_copies(h)
     history, level = [], [h]            # level: the subspaces since eta was last changed
+    at_eta = []                         # the weights of the epochs run at the current eta
     for epoch in range(int(epochs)):
         net = build_circuit(copies, n, k, eta, seed=seed + epoch, frozen=frozen,
                             tau_trace=tau_trace)
@@ -254,31 +277,49 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         # each row with a random sign: E[x x^T] is kept, the mean (which the baseline traces
         # would absorb) is removed
         xs = scaled[order] * rng.choice([-1.0, 1.0], (len(scaled), 1))
-        inputs = {"xp": encode_rates(np.clip(xs, 0, None), present, rng),
-                  "xn": encode_rates(np.clip(-xs, 0, None), present, rng)}
-        res = sim.run(len(xs) * present, inputs=inputs)
-        copies = {key: np.asarray(res.weights[f"{key[0]}->{key[1]}"]) for key in copies}
+        inputs = {"xp": encode_rates(np.clip(xs, 0, None), present, rng, silence),
+                  "xn": encode_rates(np.clip(-xs, 0, None), present, rng, silence)}
+        res = sim.run(len(xs) * (present + silence), inputs=inputs)
+        copies = _weights(res, copies)
+        at_eta.append(copies)
         new = read_h(copies)
         moved = float(principal_angles(new, h).max())
         history.append((eta, moved))
         h = new
         level.append(h)
         if geometric:
-            eta *= anneal
+            eta, at_eta = eta * anneal, []
             continue
         if moved < tol:
             break
-        if len(level) > WINDOW:
+        if eta > eta_min and len(level) > WINDOW:
             # drift adds up over the window's epochs; spike noise alone does not
             jitter = np.mean([m for _, m in history[-WINDOW:]])
             if principal_angles(h, level[-1 - WINDOW]).max() < DRIFT * jitter:
-                if eta <= eta_min:
-                    break
-                eta, level = max(eta * anneal, eta_min), [h]
+                eta, level, at_eta = max(eta * anneal, eta_min), [h], []
+        elif eta <= eta_min and len(level) > 2 * WINDOW:
+            # at the floor: the means of the last two windows (spike noise averaged out)
+            if principal_angles(np.mean(level[-WINDOW:], axis=0),
+                                np.mean(level[-2 * WINDOW:-WINDOW], axis=0)).max() < tol:
+                break
+    averaged = at_eta[-average:]
+    if len(averaged) > 1:
+        mean = {key: np.mean([c[key] for c in averaged], axis=0) for key in copies}
+        # what the circuit holds: a compile of the mean weights, frozen, run for one step
+        net = build_circuit(mean, n, k, 0.0, frozen=frozen, tau_trace=tau_trace)
+        sim = compile_net(net, target=target, seed=seed, **(target_options or {}))
+        silent = np.zeros((1, n), dtype=bool)
+        h = read_h(_weights(sim.run(1, inputs={"xp": silent, "xn": silent}), mean))
     if not return_info:
         return h
-    return h, {"epochs": len(history), "steps": len(history) * len(scaled) * present,
-               "tau_trace": tau_trace, "present": present, "history": history}
+    return h, {"epochs": len(history), "steps": len(history) * len(scaled) * (present + silence),
+               "tau_trace": tau_trace, "present": present, "rest": silence,
+               "averaged": max(len(averaged), 1), "history": history}
+
+
+def _weights(result, copies: dict) -> dict:
+    """The plastic projections' weights after a run, keyed as `copies`."""
+    return {key: np.asarray(result.weights[f"{key[0]}->{key[1]}"]) for key in copies}
 
 
 def _check_frozen(frozen, n: int, k: int) -> np.ndarray:

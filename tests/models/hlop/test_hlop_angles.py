@@ -33,11 +33,12 @@ def test_sweep_resumes_and_plots(tmp_path, monkeypatch):
     records = angles.sweep(cases, out, log=lambda _: None)
     assert calls == cases                      # the first case was not run again
     assert json.loads(out.read_text()) == records and len(records) == 2
-    angles.plot(records, tmp_path / "p.png")
+    angles.plot(records + [{**records[0], "label": "numpy, before"}], tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 1000
 
 
 def test_measure_reports_the_angles_of_a_small_case():
     r = angles.measure("numpy", 4, 1, 20, gap=0.6, epochs=2)
     assert len(r["angles_deg"]) == 1 and 0 <= r["angles_deg"][0] <= 90
-    assert r["epochs"] == 2 and r["steps"] == 2 * 20 * r["present"] and r["gap"] > 0.3
+    assert r["epochs"] == 2 and r["gap"] > 0.3 and r["seed"] == 0
+    assert r["steps"] == 2 * 20 * (r["present"] + r["rest"]) and len(r["history"]) == 2
