@@ -57,9 +57,12 @@ def _weights(weight, rng, size: int, what: str) -> np.ndarray:
     return np.full(size, finite_float(weight, f"{what} weight"))
 
 
-def _check_size(what: str, n_synapses: float, dense_bytes: float = 0.0) -> None:
-    """Refuse a connector whose synapses (and dense scratch arrays) cannot fit in memory."""
-    check_fits(n_synapses * SYNAPSE_BYTES + dense_bytes, what,
+def _check_size(what: str, n_synapses: float, dense_bytes: float = 0.0,
+                n_rows: float = 0.0) -> None:
+    """Refuse a connector whose synapses, dense scratch arrays and CSR row pointers (8 bytes
+    per presynaptic neuron of a sparse result, even without synapses) cannot fit in
+    memory."""
+    check_fits(n_synapses * SYNAPSE_BYTES + dense_bytes + 8.0 * n_rows, what,
                "connect smaller populations, or fewer synapses per neuron")
 
 
@@ -85,7 +88,7 @@ class OneToOne(Connector):
     def build(self, n_pre, n_post):
         if n_pre != n_post:
             raise ModelError(f"OneToOne needs equal sizes, got {n_pre} -> {n_post}")
-        _check_size(f"OneToOne({n_pre})", n_pre)
+        _check_size(f"OneToOne({n_pre})", n_pre, n_rows=n_pre + 1)
         w = _weights(self.weight, self.rng(), n_pre, "OneToOne")
         return sp.csr_array((w, (np.arange(n_pre), np.arange(n_pre))), shape=(n_pre, n_post))
 
@@ -98,8 +101,9 @@ class AllToAll(Connector):
     allow_self: bool = True
 
     def build(self, n_pre, n_post):
-        _check_size(f"AllToAll({n_pre} x {n_post})", 0, 8.0 * n_pre * n_post * (1 if self.allow_self
-                                                                             else 6))
+        _check_size(f"AllToAll({n_pre} x {n_post})", 0,
+                    8.0 * n_pre * n_post * (1 if self.allow_self else 6),
+                    0 if self.allow_self else n_pre + 1)
         w = _weights(self.weight, self.rng(), n_pre * n_post, "AllToAll").reshape(n_pre, n_post)
         if self.allow_self:
             return w
@@ -119,7 +123,7 @@ class FixedProbability(Connector):
         if not 0 <= self.p <= 1:
             raise ModelError(f"FixedProbability p={self.p} must lie in [0, 1]")
         _check_size(f"FixedProbability(p={self.p:g}) from {n_pre} to {n_post} neurons",
-                    float(n_pre) * n_post * self.p, 8.0 * n_pre)
+                    float(n_pre) * n_post * self.p, 8.0 * n_pre, n_pre + 1)
         rng = self.rng()
         # draw synapse counts per row, then distinct columns: memory O(synapses)
         counts = rng.binomial(n_post, self.p, n_pre)
@@ -143,8 +147,10 @@ class FixedFanIn(Connector):
         if not 0 <= self.k <= n_pre:
             raise ModelError(f"FixedFanIn k={self.k} must lie in [0, n_pre={n_pre}]")
         dense = self.k * 4 >= n_pre  # draws a (n_post, n_pre) permutation table
-        _check_size(f"FixedFanIn(k={self.k}) into {n_post} neurons", float(self.k) * n_post,
-                    16.0 * n_post * n_pre if dense else 0.0)
+        # scratch: the post indices, an arange of n_post (8 bytes each), even for k = 0
+        _check_size(f"FixedFanIn(k={self.k}) into {n_post} neurons from {n_pre}",
+                    float(self.k) * n_post,
+                    (16.0 * n_post * n_pre if dense else 0.0) + 8.0 * n_post, n_pre + 1)
         rng = self.rng()
         if not dense:  # sparse: draw with replacement and redraw duplicates
             pre = rng.integers(0, n_pre, size=(n_post, self.k), dtype=np.int64)

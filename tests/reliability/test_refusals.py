@@ -92,6 +92,14 @@ CASES = {
     "FixedFanIn huge": (lambda n: (n.population("a", 10 ** 8),
                                    n.connect("a", "a", sm.FixedFanIn(k=10 ** 6))),
                         r"projection 'a->a': FixedFanIn\(k=1000000\) into 100000000 neurons"),
+    "FixedFanIn k=0 from 10**12": (lambda n: (n.source("big", HUGE),
+                                              n.connect("big", "p", sm.FixedFanIn(k=0))),
+                                    r"projection 'big->p': FixedFanIn\(k=0\) into 4 neurons "
+                                    r"from 1000000000000 would need about .* TiB"),
+    "FixedFanIn k=0 into 10**12": (lambda n: (n.population("big", HUGE),
+                                              n.connect("in", "big", sm.FixedFanIn(k=0))),
+                                    r"projection 'in->big': FixedFanIn\(k=0\) into "
+                                    r"1000000000000 neurons from 3 would need about .* TiB"),
     "map 10**12 neurons": (lambda n: (n.population("big", HUGE), sm.map(n, chip="loihi2")),
                            r"mapping this network \(1000000000004 neurons.*would need about"),
     # the unclear ones
