@@ -215,11 +215,17 @@ def _cond_cell(m: CondLIF, params: dict, where: str):
     return "IF_cond_exp", params, ("conductance", m.receptor_names)
 
 
+def _leak_conductance(m: CondLIF, dt: float) -> float:
+    """A CondLIF cell's leak conductance cm / tau_m (uS, cm = dt nF): the PyNN value of
+    one unit of its weights (conductances) and of its bias (a drive of 1 mV, in nA)."""
+    return dt / m.tau_mem
+
+
 def _bias_scale(m, dt: float) -> float:
     """i_offset per unit of bias: the same steady state, bias / (1 - beta); a CondLIF's
     bias drives v by bias / tau_m per ms, i_offset / cm with cm = dt."""
     if isinstance(m, CondLIF):
-        return dt / m.tau_mem
+        return _leak_conductance(m, dt)
     return 1.0 if m.is_if else dt / (m.tau_mem * (1.0 - m.beta(dt)))
 
 
@@ -228,7 +234,7 @@ def _weight_scale(m, receptor: str, dt: float) -> float:
     (a curr_exp current of w nA adds w * tau_syn / dt mV in all; delta: w mV); a CondLIF
     conductance: w leak conductances = w * cm / tau_m uS."""
     if isinstance(m, CondLIF):
-        return dt / m.tau_mem
+        return _leak_conductance(m, dt)
     tau = dict(m.receptors)[receptor]
     if tau == 0:
         return 1.0

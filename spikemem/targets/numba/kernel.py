@@ -140,6 +140,18 @@ def spike_test(x, theta, count, v_reset, refractory, subtract):
     return ((x - theta if subtract else v_reset) if fired else x), fired, count
 
 
+@njit(cache=True, inline="always")
+def last_receptor(i, alpha, arrived, isum, j, single):
+    """Rule 2 for neuron j's last receptor: i = alpha * i + a (its arrival slot cleared);
+    returns the summed current I, stored in isum (single: the only receptor)."""
+    x = i[j] * alpha[j] + arrived[j]
+    i[j] = x
+    arrived[j] = 0.0
+    current = x if single else isum[j] + x
+    isum[j] = current
+    return current
+
+
 @njit(cache=True)
 def step_block(nrn, st, b, slot, k, lo, hi, n_src):
     """Rules 2-3 of block k's neurons lo <= j < hi in trial b (with the ALIF threshold for
@@ -175,11 +187,7 @@ def step_block(nrn, st, b, slot, k, lo, hi, n_src):
         a, rho, beta_adapt = st.a[b, lo:hi], nrn.params[N_RHO, lo:hi], \
             nrn.params[N_BETA_ADAPT, lo:hi]
         for j in range(hi - lo):
-            x = i[j] * alpha[j] + arrived[j]
-            i[j] = x
-            arrived[j] = 0.0
-            current = x if single else isum[j] + x
-            isum[j] = current
+            current = last_receptor(i, alpha, arrived, isum, j, single)
             v[j], fired, ref[j] = spike_test((v[j] * beta[j] + current) + bias[j],
                                              v_th[j] + beta_adapt[j] * a[j], ref[j],
                                              v_reset[j], refractory, subtract)
@@ -187,11 +195,7 @@ def step_block(nrn, st, b, slot, k, lo, hi, n_src):
             a[j] = a[j] * rho[j] + (1.0 if fired else 0.0)
     else:
         for j in range(hi - lo):
-            x = i[j] * alpha[j] + arrived[j]
-            i[j] = x
-            arrived[j] = 0.0
-            current = x if single else isum[j] + x
-            isum[j] = current
+            current = last_receptor(i, alpha, arrived, isum, j, single)
             v[j], spikes[j], ref[j] = spike_test((v[j] * beta[j] + current) + bias[j],
                                                  v_th[j], ref[j], v_reset[j], refractory,
                                                  subtract)
