@@ -211,7 +211,7 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
                    anneal: float = 0.5, tol: float = 0.5, epochs: int = 100,
                    eta_min: float = 0.0125, geometric: bool = False, average: int = WINDOW,
                    rest: float = REST, seed: int = 0, target_options: dict | None = None,
-                   return_info: bool = False):
+                   return_info: bool = False, progress=None):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
     the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options).
 
@@ -237,7 +237,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     learn the principal subspace of what they leave of x, as HLOP adds subspace neurons per
     task. return_info: also return
     {"epochs", "steps", "tau_trace", "present", "rest" (steps), "averaged" (epochs),
-    "history": [(eta, moved degrees)]}.
+    "history": [(eta, moved degrees)]}. progress: called as progress(epoch, eta, moved
+    degrees) after each epoch (a long run's log).
     Raises UnsupportedFeatureError if the target cannot express the circuit (plastic
     projections with trace-product terms and traces starting at the baseline, IF neurons
     with bias, sparse weights).
@@ -285,6 +286,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         new = read_h(copies)
         moved = float(principal_angles(new, h).max())
         history.append((eta, moved))
+        if progress is not None:
+            progress(epoch, eta, moved)
         h = new
         level.append(h)
         if geometric:

@@ -521,3 +521,59 @@ def test_hal_imports_no_target_module():
             else:
                 continue
             assert not any("targets" in n.split(".") for n in names), (path.name, names)
+
+
+def _constant_drift_network(dw_units: float):
+    """One plastic synapse whose rule adds `dw_units` spinnaker weight units every step (a
+    constant trace times a coefficient); the post neuron never fires."""
+    net = sm.Network(dt=1.0)
+    net.source("pre", 1)
+    net.population("post", 1, sm.LIF(tau_mem=10.0, tau_syn=0.0, v_th=100.0))
+    unit = 2.0 ** -15  # the receptor's shift is 0 for weights under 1: 2**(0 - 15) per unit
+    rule = sm.PlasticityRule("drift", (sm.Trace("c", "pre", math.inf, init=1.0),),
+                             (sm.Term(dw_units * unit, ("c",)),), w_min=-1.0, w_max=1.0)
+    net.connect("pre", "post", np.array([[0.25]]), plasticity=rule, name="w")
+    return net, unit
+
+
+def test_spinnaker_stochastic_rounding_keeps_updates_under_half_a_unit():
+    """0.3 weight units per step: rounded to nearest every update is lost; rounded
+    stochastically the weight moves 0.3 units per step on average, the same for the same
+    seed, differently for another."""
+    net, unit = _constant_drift_network(0.3)
+    steps, silent = 2000, {"pre": np.zeros((2000, 1), dtype=bool)}
+    nearest = sm.compile(net, target="spinnaker").run(steps, inputs=silent)
+    assert nearest.weights["w"][0, 0] == 0.25
+    runs = [sm.compile(net, target="spinnaker", weight_rounding="stochastic", seed=s)
+            .run(steps, inputs=silent).weights["w"][0, 0] for s in (0, 0, 1)]
+    moved = (runs[0] - 0.25) / unit
+    # binomial(2000, 0.3): mean 600, std 20.5
+    assert abs(moved - 0.3 * steps) < 5 * 20.5
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_spinnaker_refuses_an_unknown_weight_rounding():
+    net, _ = _constant_drift_network(0.3)
+    with pytest.raises(ModelError, match="weight_rounding='floor' is not one of"):
+        sm.compile(net, target="spinnaker", weight_rounding="floor")
+
+
+def test_spinnaker_fraction_bits_accumulate_updates_below_a_unit():
+    """With 16 fraction bits 0.3 units per step add up exactly: 600 units in 2000 steps
+    (rounded to nearest, where without them nothing moves); the weight reported (and
+    delivered) is a whole number of units."""
+    net, unit = _constant_drift_network(0.3)
+    silent = {"pre": np.zeros((2000, 1), dtype=bool)}
+    sim = sm.compile(net, target="spinnaker", weight_fraction_bits=16)
+    w = sim.run(2000, inputs=silent).weights["w"][0, 0]
+    assert (w - 0.25) / unit == 600
+    # the fraction held: 0.3 units per step to within the rule's own s16.15 rounding
+    step = (sim.plastic[0].fine[0, 0] - round(0.25 / unit) * 2 ** 16) / 2000
+    assert step == int(step) and abs(step / 2 ** 16 - 0.3) < 1e-3
+
+
+@pytest.mark.parametrize("bits", [-1, 17, 2.0, True])
+def test_spinnaker_refuses_bad_fraction_bits(bits):
+    net, _ = _constant_drift_network(0.3)
+    with pytest.raises(ModelError, match=r"weight_fraction_bits=.* must be an int in 0\.\.16"):
+        sm.compile(net, target="spinnaker", weight_fraction_bits=bits)

@@ -195,3 +195,82 @@ def test_memory_models_run_on_numba():
     events = rng.random((3, 30, 5)) < 0.2
     np.testing.assert_array_equal(res.features(events, target="numba"),
                                   res.features(events, target="numpy"))
+
+
+def _every_term_shape_rule():
+    """A rule whose terms take every path of the numba target's learn: leading runs of pre
+    factors, of post factors and of weights, 'w' in the middle and last, spike factors
+    leading and trailing, a trace that is always zero (its terms skip), a saturating trace,
+    a term without factors."""
+    from spikemem.model.plasticity import PlasticityRule, Term, Trace
+
+    traces = (Trace("x", "pre", 8.0, 0.7, init=0.3), Trace("y", "post", 12.0, 0.5),
+              Trace("s", "post", 4.0, 0.9, saturate=True), Trace("z", "pre", 5.0, 0.0))
+    terms = (Term(0.02, ("x", "y")), Term(-0.03, ("y", "s", "w")),
+             Term(0.011, ("x", "x", "w", "y")), Term(-0.004, ("w", "w", "x")),
+             Term(0.006, ("w", "y", "x")),
+             Term(0.05, ("pre", "y")), Term(-0.06, ("y", "pre")), Term(0.013, ("x", "post")),
+             Term(0.07, ("post", "x", "s")), Term(0.5, ("z", "y")), Term(-0.1, ("y", "z")),
+             Term(-0.001, ()), Term(0.009, ("w",)), Term(0.017, ("s",)))
+    return PlasticityRule("every_shape", traces, terms, w_min=-0.6, w_max=0.8)
+
+
+@pytest.mark.parametrize("batch", [None, 3])
+def test_every_term_shape_learns_as_numpy(batch):
+    """Dense and sparse plastic projections (one with delay 2) under a rule with every
+    kind of term (see _every_term_shape_rule): weights, spikes and counts == numpy's."""
+    import scipy.sparse as sp
+
+    from spikemem.targets.numba.kernel import P_DENSE, POST, PRE, WEIGHT
+
+    rng = np.random.default_rng(5)
+    rule = _every_term_shape_rule()
+    net = sm.Network()
+    net.source("in", 7)
+    net.population("a", 6, sm.LIF(tau_mem=10.0, v_th=0.5))
+    net.population("b", 5, sm.LIF(tau_mem=8.0, v_th=0.4))
+    net.connect("in", "a", rng.uniform(-0.2, 0.9, (7, 6)), plasticity=rule)
+    sparse = sp.random(6, 5, density=0.5, random_state=3, format="coo")
+    sparse.data = rng.uniform(-0.5, 1.0, sparse.nnz)
+    net.connect("a", "b", sparse.tocsr(), delay=2, plasticity=rule)
+    net.connect("b", "a", rng.uniform(-0.3, 0.3, (5, 6)))
+    for name in ("a", "b"):
+        net.record(name, "counts")
+    shape = (60, 7) if batch is None else (batch, 60, 7)
+    x = {"in": rng.random(shape) < 0.25}
+    sim = sm.compile(net, target="numba")
+    assert sim.plastic.proj[:, P_DENSE].tolist() == [1, 0]
+    leads = {tuple(r) for r in sim.plastic.term_lead.tolist()}
+    assert {(PRE, 1), (PRE, 2), (POST, 1), (POST, 2), (WEIGHT, 2), (WEIGHT, 0)} <= leads
+    ref, got = sm.compile(net, target="numpy").run(60, inputs=x), sim.run(60, inputs=x)
+    _assert_same(ref, got)
+    for name, proj in net.projections.items():
+        if proj.plasticity is not None:
+            w0 = proj.weights.data if proj.is_sparse else proj.weights
+            for w in got.weights[name].reshape((-1,) + np.shape(w0)):
+                assert not np.array_equal(w, w0)
+    assert sum(int(c.sum()) for c in got.counts.values()) > 50
+
+
+def test_zero_weight_changes_keep_numpys_signs_of_zero():
+    """Weights of -0.0 and 0.0 under a rule whose products are all -0.0 (pre and post never
+    spike in one step) or skipped (no spike on a side): the same signs as numpy's."""
+    from spikemem.model.plasticity import PlasticityRule, Term
+
+    rule = PlasticityRule("zeros", (), (Term(-0.02, ("pre", "post")),))
+    net = sm.Network()
+    net.source("pre", 2)
+    net.source("drive", 3)
+    net.population("a", 3, sm.LIF(tau_mem=1.0, tau_syn=0.0, v_th=0.5))
+    net.connect("pre", "a", np.array([[-0.0, 0.0, -0.0], [0.0, -0.0, 0.0]]), plasticity=rule)
+    net.connect("drive", "a", np.eye(3))
+    net.record("a", "counts")
+    rng = np.random.default_rng(8)
+    odd = np.arange(40) % 2 == 1      # pre spikes on even steps, the post drive on odd ones
+    x = {"pre": (rng.random((40, 2)) < 0.5) & ~odd[:, None],
+         "drive": (rng.random((40, 3)) < 0.5) & odd[:, None]}
+    ref, got = (sm.compile(net, target=t).run(40, inputs=x) for t in ("numpy", "numba"))
+    assert ref.counts["a"].sum() > 5 and (ref.weights["pre->a"] == 0).all()
+    np.testing.assert_array_equal(np.signbit(got.weights["pre->a"]),
+                                  np.signbit(ref.weights["pre->a"]))
+    assert np.signbit(ref.weights["pre->a"]).tolist() == [[True, False, True], [False, True, False]]

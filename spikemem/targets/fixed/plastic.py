@@ -7,8 +7,9 @@ units, 2**(shift - 15) model units, 16 bits; Loihi: the projection's 8-bit manti
 4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating);
 each term of dw multiplies its s16.15 factors (the coefficient, held with 12 more fraction
 bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
-rounded to weight units (SpiNNaker: to nearest; Loihi: stochastically, as its learning engine
-does, so that updates smaller than a mantissa step are not lost), added, and the weight
+rounded to weight units (SpiNNaker: to nearest, or stochastically with the target option
+weight_rounding="stochastic"; Loihi: stochastically, as its learning engine does, so that
+updates smaller than a mantissa step are not lost), added, and the weight
 clipped to the rule's bounds and the chip's range (`saturated` counts the weights that the
 chip's range clipped where the rule's bounds lie beyond it; the run reports them). Arriving
 spikes deliver the weights as they are at the start of the step.
@@ -32,10 +33,15 @@ ACCUM_MAX = 2 ** 31 - 1  # the largest s16.15 raw value (32-bit accum), just und
 class FixedPlastic:
     """One plastic projection. pre/post: slices of the spike vector; w0: initial weights in
     weight units (n_synapses,); unit: model units per weight unit; w_range: (lo, hi) of the
-    chip's weight units."""
+    chip's weight units; rounding of dw: "nearest" or "stochastic" (up with the probability
+    of the dropped fraction, a generator per trial seeded by `seed`, the projection's name
+    and the trial); fraction_bits: bits each synapse keeps below the weight unit, which
+    learning adds to (the rule's w factor reads them too) and spikes do not see (they
+    deliver the weight rounded to nearest unit)."""
 
     def __init__(self, proj, dt: float, pre: slice, post: slice, w0: np.ndarray, unit: float,
-                 w_range: tuple[int, int]):
+                 w_range: tuple[int, int], rounding: str = "nearest", seed: int = 0,
+                 fraction_bits: int = 0):
         i_pre, i_post, _, _ = proj.synapses()
         self.proj, self.rule = proj, proj.plasticity
         self.delay = proj.uniform_delay
@@ -59,18 +65,32 @@ class FixedPlastic:
         # the coefficients as integers with COEF_BITS more fraction bits than s16.15
         self.terms = [(round(coef * ONE * 2 ** COEF_BITS), factors)
                       for coef, factors in term_factors(self.rule)]
+        self.stochastic = rounding == "stochastic"
+        self.fraction_bits = int(fraction_bits)
+        self.fine = None  # (batch, n_synapses) weights in units of 2**-fraction_bits
+        self.seed = [int(seed), zlib.crc32(proj.name.encode())]
+        self.rngs = []
         self.w = None
         self.traces = None
 
     def start(self, batch: int):
-        self.w = np.tile(self.w0, (batch, 1))
+        self.fine = np.left_shift(np.tile(self.w0, (batch, 1)), self.fraction_bits)
+        self.w = self.delivered()
         n = {"pre": self.proj.shape[0], "post": self.proj.shape[1]}
         self.traces = {t.name: np.full((batch, n[t.side]), self.init[t.name], dtype=np.int64)
                        for t in self.rule.traces}
+        self.rngs = [np.random.Generator(np.random.PCG64(self.seed + [b])) for b in range(batch)]
 
     def reset(self):
-        self.w = None
+        self.w = self.fine = None
         self.traces = None
+
+    def delivered(self) -> np.ndarray:
+        """The weights spikes deliver (weight units): the fine weights rounded to nearest
+        (the same array when no fraction bits are kept)."""
+        if self.fraction_bits == 0:
+            return self.fine
+        return _round_shift(self.fine, self.fraction_bits)
 
     def learn(self, pre_spikes: np.ndarray, post_spikes: np.ndarray):
         """pre_spikes: (batch, n_pre) arriving now; post_spikes: (batch, n_post) of this step."""
@@ -84,21 +104,29 @@ class FixedPlastic:
                 x += self.jump[t.name] * s
         values = {"pre": pre_spikes.astype(np.int64) * ONE,
                   "post": post_spikes.astype(np.int64) * ONE, **self.traces}
-        w_raw = _round_shift(self.w * self.to_raw, CONV_BITS)  # s16.15
+        f = self.fraction_bits
+        w_raw = _round_shift(self.fine * self.to_raw, CONV_BITS + f)  # s16.15
         factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
         dw = summed_terms(self.terms, factor,
                           lambda coef: np.full(self.w.shape, coef, dtype=np.int64), fx_mul)
         if dw is not None:
-            new = self.w + self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS)
+            new = self.fine + self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS - f)
+            lo, hi = self.lo << f, self.hi << f
             if self.chip_bound[0]:
-                self.saturated += int(np.count_nonzero(new < self.lo))
+                self.saturated += int(np.count_nonzero(new < lo))
             if self.chip_bound[1]:
-                self.saturated += int(np.count_nonzero(new > self.hi))
-            np.clip(new, self.lo, self.hi, out=self.w)
+                self.saturated += int(np.count_nonzero(new > hi))
+            np.clip(new, lo, hi, out=self.fine)
+            if f:
+                self.w = self.delivered()
 
     def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
-        """x / 2**bits rounded to nearest (weight units)."""
-        return _round_shift(x, bits)
+        """x (batch, n_synapses) / 2**bits, rounded to nearest or stochastically
+        (unbiased, so that updates smaller than a unit are not lost)."""
+        if not self.stochastic:
+            return _round_shift(x, bits)
+        noise = np.stack([g.integers(0, 1 << bits, x.shape[1]) for g in self.rngs])
+        return np.right_shift(x + noise, bits)
 
     def final_weights(self) -> np.ndarray:
         """Model-unit weights: (batch, n_pre, n_post) dense or (batch, n_syn) sparse."""
@@ -132,10 +160,10 @@ class PlasticS1615(FixedPlastic):
     negative ring buffer of the receptor (ring columns column_pos/neg + post index)."""
 
     def __init__(self, proj, dt, weights, pre, post, column_pos: int, column_neg: int,
-                 weight_max: int):
+                 weight_max: int, rounding: str, seed: int, fraction_bits: int):
         w0 = np.where(weights.negative, -weights.magnitude, weights.magnitude)
         super().__init__(proj, dt, pre, post, w0, 2.0 ** (weights.shift - 15),
-                         (-weight_max, weight_max))
+                         (-weight_max, weight_max), rounding, seed, fraction_bits)
         self.col_pos = column_pos + self.i_post
         self.col_neg = column_neg + self.i_post
 
@@ -152,30 +180,18 @@ class PlasticS1615(FixedPlastic):
 
 
 class LoihiPlastic(FixedPlastic):
-    """Loihi: 8-bit weight mantissas with the projection's exponent; the mantissas of
-    arriving spikes are summed per target, shifted by the exponent (a right shift floors) and
-    added at ring column `column` + post index, as the static Dense synapses do."""
+    """Loihi: 8-bit weight mantissas with the projection's exponent, dw rounded
+    stochastically as Loihi's learning engine does; the mantissas of arriving spikes are
+    summed per target, shifted by the exponent (a right shift floors) and added at ring
+    column `column` + post index, as the static Dense synapses do."""
 
     def __init__(self, proj, dt, weights, scale: float, pre, post, column: int,
                  w_range: tuple[int, int], act_shift: int, seed: int):
         unit = 2.0 ** (weights.weight_exp + act_shift) / scale
-        super().__init__(proj, dt, pre, post, weights.weights, unit, w_range)
+        super().__init__(proj, dt, pre, post, weights.weights, unit, w_range, "stochastic", seed)
         self.exp = weights.weight_exp
         self.column = column
         self.n_post = proj.shape[1]
-        self.seed = [int(seed), zlib.crc32(proj.name.encode())]
-        self.rngs = []
-
-    def start(self, batch: int):
-        super().start(batch)
-        self.rngs = [np.random.Generator(np.random.PCG64(self.seed + [b])) for b in range(batch)]
-
-    def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
-        """x / 2**bits rounded stochastically (unbiased: up with the probability of the
-        dropped fraction), with a generator per trial seeded by the compile seed, the
-        projection and the trial, so small updates are not lost to 8-bit weights."""
-        noise = np.stack([g.integers(0, 1 << bits, x.shape[1]) for g in self.rngs])
-        return np.right_shift(x + noise, bits)
 
     def deliver(self, pre_spikes: np.ndarray, ring_slot: np.ndarray):
         b_idx, syn = np.nonzero(pre_spikes[:, self.i_pre])

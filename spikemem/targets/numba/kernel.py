@@ -52,19 +52,24 @@ Static = namedtuple("Static", [
     "bounds",       # int64 (n_parts + 1,) neuron ranges of the parts
 ])
 Plastic = namedtuple("Plastic", [
-    "proj",         # int64 (n_proj, 12): see the P_* columns
+    "proj",         # int64 (n_proj, 13): see the P_* columns (P_DENSE: 1 if synapse
+                    # s = i * n_post + j joins pre i to post j, every pair)
     "w_bounds",     # (n_proj, 2) w_min, w_max
-    "syn_pre", "syn_post", "syn_slot",  # int64 (n_syn,) local pre, local post, current slot
+    "syn_index",    # int64 (3, n_syn): per synapse its local pre (row PRE), local post (row
+                    # POST) and its index within its projection (row WEIGHT)
+    "syn_slot",     # int64 (n_syn,) current slot
     "csr_start",    # int64: proj p's pre j owns csr_syn[csr_start[c + j]:csr_start[c + j + 1]]
     "csr_syn",      # int64 (n_syn,) synapse ids by pre (stable)
     "trace",        # int64 (n_traces, 4): side, first value, length, saturate
     "trace_coef",   # (n_traces, 2): decay, jump
     "term_coef",    # (n_terms,)
     "term_factors",  # int64 (n_terms + 1,): term k's factors are [term_factors[k], [k + 1])
-    "factor",       # int64 (n_factors, 2): kind, trace index (TRACE only)
+    "term_lead",    # int64 (n_terms, 2): side (PRE, POST or WEIGHT) and length of the term's
+                    # leading run of factors of one side, evaluated once per element of it
+    "factor",       # int64 (n_factors, 3): kind, trace index (TRACE only), side
 ])
 P_DELAY, P_PRE, P_N_PRE, P_POST, P_N_POST, P_SYN, P_SYN_END, P_CSR, P_TERM, P_TERM_END, \
-    P_TRACE, P_TRACE_END = range(12)
+    P_TRACE, P_TRACE_END, P_DENSE = range(13)
 Dynamic = namedtuple("Dynamic", [  # projections with Tsodyks-Markram synapses (rule 3d)
     "proj",         # int64 (n_proj, 4): see the D_* columns
     "coef",         # (n_proj, 3): U, d_rec, d_fac
@@ -90,6 +95,9 @@ State = namedtuple("State", [
     "traces",           # (B, n_trace_values)
     "trace_nonzero",    # bool (B, n_traces) scratch
     "term_skip",        # bool (B, n_terms) scratch
+    "side_spikes",      # (B, 2, n_side) scratch: a projection's pre and post spikes, 0 or 1
+    "lead",             # (B, n_side) scratch: a term's leading run per pre or post neuron
+    "prod", "dw",       # (B, n_proj_syn) scratch: a term's products, the sum of the terms
     "stp_u", "stp_x",   # (B, n_stp_values) u and x of the dynamic projections' pre neurons
 ])
 
@@ -277,14 +285,128 @@ def clip(x, lo, hi):
     return x if x < hi else hi
 
 
+@njit(cache=True, inline="always")
+def side_values(kind, q, x, trace, spikes, w):
+    """A factor's values over the elements of its side: a trace's per neuron, a spike
+    factor's 0 or 1 per neuron (spikes (2, n_side): rows PRE and POST), the weights."""
+    if kind == TRACE:
+        return x[trace[q, 1]:trace[q, 1] + trace[q, 2]]
+    if kind == WEIGHT:
+        return w
+    return spikes[kind]
+
+
+@njit(cache=True, inline="always")
+def multiply_by(out, n, values):
+    """out[e] = out[e] * values[e] for e < n (the next factor of a run)."""
+    for e in range(n):
+        out[e] = out[e] * values[e]
+
+
+@njit(cache=True)
+def gathered(out, add, a, ia, v, iv):
+    """out[s] = a[ia[s]] * v[iv[s]] per synapse s, or out[s] + that if `add`."""
+    if add:
+        for s in range(out.shape[0]):
+            out[s] = out[s] + a[ia[s]] * v[iv[s]]
+    else:
+        for s in range(out.shape[0]):
+            out[s] = a[ia[s]] * v[iv[s]]
+
+
+@njit(cache=True, inline="always")
+def dense_product(out, add, a, side_a, v, side_v, n_post):
+    """gathered() for a dense projection (synapse s = i * n_post + j), row by row without
+    gathers or array slices, in loops the compiler vectorises: a pre-side operand is one
+    number per row, a post-side one the same row each time, a weight-side one the row
+    itself. At most one operand is pre-side (a term's next factor is not on its leading
+    run's side; products after it are weight-side); it goes first (x * y == y * x exactly)."""
+    if side_v == PRE:
+        a, side_a, v, side_v = v, side_v, a, side_a
+    step_a = n_post if side_a == WEIGHT else 0      # where row i starts: i * step
+    step_v = n_post if side_v == WEIGHT else 0
+    for i in range(out.shape[0] // n_post):
+        o, r = i * n_post, i * step_v
+        if side_a == PRE:
+            x = a[i]
+            if add:
+                for j in range(n_post):
+                    out[o + j] = out[o + j] + x * v[r + j]
+            else:
+                for j in range(n_post):
+                    out[o + j] = x * v[r + j]
+        else:
+            q = i * step_a
+            if add:
+                for j in range(n_post):
+                    out[o + j] = out[o + j] + a[q + j] * v[r + j]
+            else:
+                for j in range(n_post):
+                    out[o + j] = a[q + j] * v[r + j]
+
+
+@njit(cache=True)
+def add_gathered(dw, a, ia):
+    """dw[s] = dw[s] + a[ia[s]] per synapse s (a term that is all one run)."""
+    for s in range(dw.shape[0]):
+        dw[s] = dw[s] + a[ia[s]]
+
+
+@njit(cache=True)
+def add_clipped(w, dw, lo, hi):
+    """w = clip(w + dw, lo, hi) per synapse."""
+    for s in range(w.shape[0]):
+        w[s] = clip(w[s] + dw[s], lo, hi)
+
+
+@njit(cache=True)
+def as_float(spikes, out):
+    """out[j] = 1.0 or 0.0: spike flags as the factor values of rule 5."""
+    for j in range(spikes.shape[0]):
+        out[j] = 1.0 if spikes[j] else 0.0
+
+
+@njit(cache=True, inline="always")
+def add_term(pl, k, dw, prod, lead, x, spikes, w, index, sizes, dense):
+    """dw += term k at every synapse: ((coef * f1) * f2) ... The term's leading run of
+    factors of one side is evaluated once per element of that side (pre neuron, post neuron
+    or synapse: the same operations in the same order), the rest per synapse, factor by
+    factor (dense: row by row). index (3, n_syn): each synapse's element of each side;
+    sizes: (n_pre, n_post, n_syn)."""
+    side, length = pl.term_lead[k, 0], pl.term_lead[k, 1]
+    first, stop = pl.term_factors[k], pl.term_factors[k + 1]
+    run = prod if side == WEIGHT else lead      # the run's values, per element of `side`
+    n = sizes[side]
+    for e in range(n):
+        run[e] = pl.term_coef[k]
+    for f in range(first, first + length):
+        multiply_by(run, n, side_values(pl.factor[f, 0], pl.factor[f, 1], x, pl.trace,
+                                        spikes, w))
+    a, side_a = run, side
+    if first + length == stop:
+        add_gathered(dw, a, index[side_a])
+    for f in range(first + length, stop):
+        v, side_v = side_values(pl.factor[f, 0], pl.factor[f, 1], x, pl.trace, spikes, w), \
+            pl.factor[f, 2]
+        last = f == stop - 1
+        out = dw if last else prod
+        if dense:
+            dense_product(out, last, a, side_a, v, side_v, sizes[POST])
+        else:
+            gathered(out, last, a, index[side_a], v, index[side_v])
+        a, side_a = prod, WEIGHT
+
+
 @njit(cache=True)
 def learn(pl, st, b, t, ring):
     """Rules 4-5 for every plastic projection of trial b: traces, then per synapse
-    dw = (t1 + t2) + ..., each term ((coef * f1) * f2) ...; w = clip(w + dw). A term with a
-    factor that is zero at every neuron of the trial is skipped (as the numpy target skips
-    it for the whole batch: the same values, at most the sign of a zero differs)."""
+    dw = (t1 + t2) + ..., each term ((coef * f1) * f2) ...; w = clip(w + dw). Term by term
+    over all synapses (add_term), dw kept per synapse from -0.0 (-0.0 + t = t exactly,
+    w + -0.0 = w). A term with a factor that is zero at every neuron of the trial is
+    skipped (as the numpy target skips it for the whole batch: the same values, at most the
+    sign of a zero differs)."""
     post_all = st.hist[b, t % ring]
-    w, x, skip = st.w[b], st.traces[b], st.term_skip[b]
+    x, skip, spikes = st.traces[b], st.term_skip[b], st.side_spikes[b]
     for p in range(pl.proj.shape[0]):
         row = pl.proj[p]
         pre = st.hist[b, (t - row[P_DELAY]) % ring, row[P_PRE]:row[P_PRE] + row[P_N_PRE]]
@@ -295,33 +417,22 @@ def learn(pl, st, b, t, ring):
                 x[first:first + length], pre if pl.trace[q, 0] == PRE else post,
                 pl.trace_coef[q, 0], pl.trace_coef[q, 1], pl.trace[q, 3] != 0)
         any_pre, any_post = any_spike(pre), any_spike(post)
+        as_float(pre, spikes[PRE])
+        as_float(post, spikes[POST])
+        lo, hi = row[P_SYN], row[P_SYN_END]
+        w, dw, prod = st.w[b, lo:hi], st.dw[b, :hi - lo], st.prod[b, :hi - lo]
+        index, sizes = pl.syn_index[:, lo:hi], (row[P_N_PRE], row[P_N_POST], hi - lo)
+        dw[:] = -0.0
         for k in range(row[P_TERM], row[P_TERM_END]):
             skip[k] = False
             for f in range(pl.term_factors[k], pl.term_factors[k + 1]):
                 kind = pl.factor[f, 0]
                 skip[k] |= (kind == PRE and not any_pre) or (kind == POST and not any_post) \
                     or (kind == TRACE and not st.trace_nonzero[b, pl.factor[f, 1]])
-        w_min, w_max = pl.w_bounds[p, 0], pl.w_bounds[p, 1]
-        for s in range(row[P_SYN], row[P_SYN_END]):
-            i, j = pl.syn_pre[s], pl.syn_post[s]
-            dw, have = 0.0, False
-            for k in range(row[P_TERM], row[P_TERM_END]):
-                if skip[k]:
-                    continue
-                c = pl.term_coef[k]
-                for f in range(pl.term_factors[k], pl.term_factors[k + 1]):
-                    kind, q = pl.factor[f, 0], pl.factor[f, 1]
-                    if kind == WEIGHT:
-                        c = c * w[s]
-                    elif kind == PRE:
-                        c = c * (1.0 if pre[i] else 0.0)
-                    elif kind == POST:
-                        c = c * (1.0 if post[j] else 0.0)
-                    else:
-                        c = c * x[pl.trace[q, 1] + (i if pl.trace[q, 0] == PRE else j)]
-                dw = dw + c if have else c
-                have = True
-            w[s] = clip(w[s] + dw if have else w[s], w_min, w_max)
+            if not skip[k]:
+                add_term(pl, k, dw, prod, st.lead[b], x, spikes, w, index, sizes,
+                         row[P_DENSE] != 0)
+        add_clipped(w, dw, pl.w_bounds[p, 0], pl.w_bounds[p, 1])
 
 
 # ---- rule 1 (static): push this step's spikes ----------------------------------------------

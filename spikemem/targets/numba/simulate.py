@@ -56,6 +56,10 @@ class NumbaSimulation(Simulation):
         n, pl, layout = self.net.n_neurons, self.plastic, self.plastic_layout
         w0 = np.concatenate(layout.w0) if layout.w0 else np.zeros(0)
         init = np.concatenate(layout.trace_init) if layout.trace_init else np.zeros(0)
+        rows = pl.proj
+        n_side = int(max(rows[:, kernel.P_N_PRE].max(initial=0),
+                         rows[:, kernel.P_N_POST].max(initial=0)))
+        n_syn = int((rows[:, kernel.P_SYN_END] - rows[:, kernel.P_SYN]).max(initial=0))
         return kernel.State(
             v=np.tile(self.v_init, (batch, 1)), isum=np.zeros((batch, n)),
             a=np.zeros((batch, n)), i=np.zeros((batch, self.n_rec, n)),
@@ -66,6 +70,8 @@ class NumbaSimulation(Simulation):
             w=np.tile(w0, (batch, 1)), traces=np.tile(init, (batch, 1)),
             trace_nonzero=np.zeros((batch, len(pl.trace)), dtype=bool),
             term_skip=np.zeros((batch, len(pl.term_coef)), dtype=bool),
+            side_spikes=np.zeros((batch, 2, n_side)), lead=np.zeros((batch, n_side)),
+            prod=np.zeros((batch, n_syn)), dw=np.zeros((batch, n_syn)),
             stp_u=np.zeros((batch, self.n_stp)), stp_x=np.ones((batch, self.n_stp)))
 
     def _run(self, steps, drive, batch, progress):

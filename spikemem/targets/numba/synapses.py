@@ -13,8 +13,8 @@ import numpy as np
 
 from ..engine.layout import static_synapses_by_delay
 from ..engine.rule_terms import term_factors
-from .kernel import (D_CSR, D_N_PRE, D_PRE, D_STATE, P_CSR, P_DELAY, P_N_POST, P_N_PRE,
-                     P_POST, P_PRE, P_SYN, P_SYN_END, P_TERM, P_TERM_END, P_TRACE,
+from .kernel import (D_CSR, D_N_PRE, D_PRE, D_STATE, P_CSR, P_DELAY, P_DENSE, P_N_POST,
+                     P_N_PRE, P_POST, P_PRE, P_SYN, P_SYN_END, P_TERM, P_TERM_END, P_TRACE,
                      P_TRACE_END, POST, PRE, TRACE, WEIGHT, Dynamic, Plastic, Static,
                      count_by_part, scatter_by_part)
 
@@ -70,8 +70,8 @@ def plastic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
     """The plastic projections of `net` (in declaration order) as kernel tables."""
     n, dt = net.n_neurons, net.dt
     layout = PlasticLayout()
-    rows, bounds, syn_pre, syn_post, syn_slot, csr_start, csr_syn = [], [], [], [], [], [], []
-    trace, trace_coef, term_coef, term_first, factors = [], [], [], [0], []
+    rows, bounds, syn_index, syn_slot, csr_start, csr_syn = [], [], [], [], [], []
+    trace, trace_coef, term_coef, term_first, term_lead, factors = [], [], [], [0], [], []
     n_syn = n_csr = n_values = 0
     for proj in net.projections.values():
         rule = proj.plasticity
@@ -82,11 +82,12 @@ def plastic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
         slot = receptor_index[(proj.post, proj.receptor)] * n + pop_slice[proj.post].start
         order = np.argsort(pre, kind="stable")
         counts = np.bincount(pre, minlength=n_pre)
-        trace_index = {}
+        trace_index, side_of = {}, {"pre": PRE, "post": POST, "w": WEIGHT}
         for t in rule.traces:
             trace_index[t.name] = len(trace)
+            side_of[t.name] = PRE if t.side == "pre" else POST
             length = n_pre if t.side == "pre" else n_post
-            trace.append((PRE if t.side == "pre" else POST, n_values, length, int(t.saturate)))
+            trace.append((side_of[t.name], n_values, length, int(t.saturate)))
             trace_coef.append((t.decay(dt), t.jump))
             layout.trace_init.append(np.full(length, t.init))
             n_values += length
@@ -95,18 +96,19 @@ def plastic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
             term_coef.append(coef)
             for f, _side in term:
                 kind = {"pre": PRE, "post": POST, "w": WEIGHT}.get(f, TRACE)
-                factors.append((kind, trace_index.get(f, -1)))
+                factors.append((kind, trace_index.get(f, -1), side_of[f]))
             term_first.append(len(factors))
-        row = [0] * 12
+            term_lead.append(_leading_run([side_of[f] for f, _side in term]))
+        row = [0] * 13
         row[P_DELAY], row[P_PRE], row[P_N_PRE] = proj.uniform_delay, offset[proj.pre], n_pre
         row[P_POST], row[P_N_POST] = offset[proj.post], n_post
         row[P_SYN], row[P_SYN_END], row[P_CSR] = n_syn, n_syn + len(pre), n_csr
         row[P_TERM], row[P_TERM_END] = first_term, len(term_coef)
         row[P_TRACE], row[P_TRACE_END] = len(trace) - len(rule.traces), len(trace)
+        row[P_DENSE] = int(_is_dense(pre, post, n_pre, n_post))
         rows.append(row)
         bounds.append((rule.w_min, rule.w_max))
-        syn_pre.append(pre)
-        syn_post.append(post)
+        syn_index.append(np.stack([pre, post, np.arange(len(pre))]).astype(np.int64))
         syn_slot.append(slot + post)
         csr_start.append(n_syn + np.concatenate([[0], np.cumsum(counts)]))
         csr_syn.append(n_syn + order)
@@ -118,15 +120,35 @@ def plastic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict
         n_syn += len(pre)
         n_csr += n_pre + 1
     plastic = Plastic(
-        proj=_ints(rows, (0, 12)), w_bounds=np.array(bounds, dtype=np.float64).reshape(-1, 2),
-        syn_pre=_joined(syn_pre), syn_post=_joined(syn_post), syn_slot=_joined(syn_slot),
+        proj=_ints(rows, (0, 13)), w_bounds=np.array(bounds, dtype=np.float64).reshape(-1, 2),
+        syn_index=np.concatenate(syn_index, axis=1) if syn_index
+        else np.zeros((3, 0), dtype=np.int64), syn_slot=_joined(syn_slot),
         csr_start=_joined(csr_start), csr_syn=_joined(csr_syn),
         trace=_ints(trace, (0, 4)),
         trace_coef=np.array(trace_coef, dtype=np.float64).reshape(-1, 2),
         term_coef=np.array(term_coef, dtype=np.float64),
         term_factors=np.array(term_first, dtype=np.int64),
-        factor=_ints(factors, (0, 2)))
+        term_lead=_ints(term_lead, (0, 2)), factor=_ints(factors, (0, 3)))
     return plastic, layout
+
+
+def _is_dense(pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int) -> bool:
+    """True if synapse s joins pre s // n_post to post s % n_post, for every pair (and
+    there are some)."""
+    return 0 < len(pre) == n_pre * n_post and \
+        np.array_equal(pre, np.repeat(np.arange(n_pre), n_post)) and \
+        np.array_equal(post, np.tile(np.arange(n_post), n_pre))
+
+
+def _leading_run(sides: list) -> tuple[int, int]:
+    """(side, length) of the longest leading run of factors on one side (PRE, POST or
+    WEIGHT); (WEIGHT, 0) for a term without factors."""
+    if not sides:
+        return WEIGHT, 0
+    length = 1
+    while length < len(sides) and sides[length] == sides[0]:
+        length += 1
+    return sides[0], length
 
 
 def dynamic_tables(net, offset: dict, pop_slice: dict, receptor_index: dict

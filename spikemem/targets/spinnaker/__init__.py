@@ -23,22 +23,43 @@ SPEC = TargetSpec(
                 "weights with ring-buffer shift)",
     requires=("numpy", "scipy"),
     capabilities=CAPABILITIES,
-    options={"chip": "chip description (default 'spinnaker1'; 'spinnaker2' or a .toml path)"},
+    options={"chip": "chip description (default 'spinnaker1'; 'spinnaker2' or a .toml path)",
+             "weight_rounding": "how plastic weights take dw: 'nearest' (default, as sPyNNaker's "
+                                "fixed-point STDP) or 'stochastic' (unbiased, seeded by the "
+                                "compile seed: updates under half a weight unit are not lost)",
+             "weight_fraction_bits": "bits (0..16, default 0) each plastic synapse keeps below "
+                                     "its 16-bit weight: learning adds to them, spikes deliver "
+                                     "the weight rounded to nearest"},
     variants=(Variant("s16.15", {}, Tolerance(count_agreement=0.3, time_agreement=0.9,
                                               time_window=1, weight_rtol=0.25,
                                               rate_rtol=0.1, trace_rtol=0.005)),),
 )
 
 
-def compile_network(net, seed: int = 0, chip="spinnaker1"):
+#: weight_rounding values: how dw is rounded to 16-bit weight units
+WEIGHT_ROUNDINGS = ("nearest", "stochastic")
+#: most weight_fraction_bits: a 32-bit word per plastic weight
+MAX_FRACTION_BITS = 16
+
+
+def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str = "nearest",
+                    weight_fraction_bits: int = 0):
     from ...errors import ModelError
     from ...hal.chips import load_chip
     from ...hal.mapping import map_network
+    if weight_rounding not in WEIGHT_ROUNDINGS:
+        raise ModelError(f"target 'spinnaker': weight_rounding={weight_rounding!r} is not one "
+                         f"of {WEIGHT_ROUNDINGS}")
+    if isinstance(weight_fraction_bits, bool) or not isinstance(weight_fraction_bits, int) \
+            or not 0 <= weight_fraction_bits <= MAX_FRACTION_BITS:
+        raise ModelError(f"target 'spinnaker': weight_fraction_bits={weight_fraction_bits!r} "
+                         f"must be an int in 0..{MAX_FRACTION_BITS}")
     chip = load_chip(chip)
     if chip.family != "spinnaker":
         raise ModelError(f"target 'spinnaker' needs a SpiNNaker chip description, "
                          f"{chip.name!r} is a {chip.family} chip: use target='loihi2'")
-    return SpinnakerSimulation(net, seed, map_network(net, chip, chips=None))
+    return SpinnakerSimulation(net, seed, map_network(net, chip, chips=None), weight_rounding,
+                               weight_fraction_bits)
 
 
 class SpinnakerSimulation(FixedPointSimulation):
@@ -49,8 +70,11 @@ class SpinnakerSimulation(FixedPointSimulation):
     target = "spinnaker"
     signs = 2
 
-    def __init__(self, net, seed: int, mapping):
+    def __init__(self, net, seed: int, mapping, weight_rounding: str = "nearest",
+                 weight_fraction_bits: int = 0):
         from .neurons import LOWERING
+        self.weight_rounding = weight_rounding
+        self.weight_fraction_bits = weight_fraction_bits
         super().__init__(net, seed, mapping, LOWERING)
 
     def synapses(self) -> tuple[list, list]:
@@ -62,7 +86,9 @@ class SpinnakerSimulation(FixedPointSimulation):
             pre, post = spike_slices(self.offset, p)
             if p.plasticity is not None:
                 plastic.append(PlasticS1615(p, self.net.dt, q, pre, post, self.column(p, 0),
-                                            self.column(p, 1), weight_max))
+                                            self.column(p, 1), weight_max,
+                                            self.weight_rounding, self.seed,
+                                            self.weight_fraction_bits))
                 continue
             for sign, mask in ((0, ~q.negative), (1, q.negative)):
                 if mask.any():

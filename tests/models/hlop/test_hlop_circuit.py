@@ -117,9 +117,11 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
     _, info = hlop.learn_subspace(x, 1, eta=0.08, eta_min=0.08, return_info=True)
     assert info["history"] == [(0.08, 10.0)] * 8
     angles = iter([0.1, 0.1, 0.1])               # geometric: every epoch, no early stop
+    logged = []
     _, info = hlop.learn_subspace(x, 1, eta=0.08, anneal=0.5, epochs=3, geometric=True,
-                                  return_info=True)
+                                  return_info=True, progress=lambda *a: logged.append(a))
     assert info["history"] == [(0.08, 0.1), (0.04, 0.1), (0.02, 0.1)]
+    assert logged == [(0, 0.08, 0.1), (1, 0.04, 0.1), (2, 0.02, 0.1)]
     assert hc.schedule_for("numpy") == {}
     assert hc.schedule_for("loihi2") == {"geometric": True, "epochs": 6, "eta": 0.3,
                                          "anneal": 0.6, "rest": 0.0}
