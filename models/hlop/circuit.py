@@ -53,7 +53,12 @@ WINDOW = 3        # epochs over which drift is told from noise
 DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
 TRACE_SNR = 10.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
 REST = 2.0        # trace time constants of silence after each row (traces forget the row)
-TAU_BASELINE = 1000.0  # ms: each neuron's mean rate, the zero of its signed value
+# ms: each neuron's mean rate, the zero of its signed value; about 1 s, chosen so that the
+# trace's jump (1 - decay) is 2**-10 and its decay 1 - 2**-10, both exact in fixed point:
+# a jump rounded to s16.15 (0.0009995 -> 33 / 2**15) biases every baseline by +0.76%, and
+# that common offset of all neurons, squared in the rule, outweighed the weakest direction
+# on spinnaker at n = 64 (docs/models/hlop.md)
+TAU_BASELINE = -1.0 / math.log1p(-2.0 ** -10)
 H_BOUND = 1.0     # |H_ij| limit (weight bounds; fixed-point targets size their range by it)
 
 E_TO_Y = [("ep", "yp", 1), ("en", "yp", -1)]
