@@ -108,15 +108,19 @@ NOT_QUANTISED = frozenset({"per_neuron_params", "li", "cond_lif", "stp"})
 
 
 def map_network(net, chip="loihi2", *, chips: int | None = 1,
-                neurons_per_core: int | None = None, headroom_bits: int | None = None) -> Mapping:
+                neurons_per_core: int | None = None, headroom_bits: int | None = None,
+                weight_fraction_bits: int = 0) -> Mapping:
     """Partition, place and quantise `net` for `chip` (a name in spikemem.hardware or a .toml
     path). chips: how many chips may be used (None: as many as needed). neurons_per_core:
-    a lower cap than the chip's (to relieve axon or routing limits). Raises MappingError
-    naming what does not fit, the limit, the number needed and what to change."""
+    a lower cap than the chip's (to relieve axon or routing limits). weight_fraction_bits
+    (SpiNNaker): bits each plastic synapse keeps below its weight (the spinnaker target's
+    option of that name), counted in synapse memory. Raises MappingError naming what does
+    not fit, the limit, the number needed and what to change."""
     from ..model.network import Network
     if not isinstance(net, Network):
         raise ModelError(f"map() needs a spikemem Network, got {type(net).__name__}")
     chip = load_chip(chip)
+    extra = _fraction_bits(chip, weight_fraction_bits)
     unmapped = sorted(network_features(net) & NOT_QUANTISED)
     if unmapped:
         raise UnsupportedFeatureError(
@@ -142,7 +146,7 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     while True:  # shrink the cores of populations whose output axons overflow until they fit
         slices = []
         for pop in net.populations.values():
-            slices += _split(net, pop, chip, caps[pop.name], syn)
+            slices += _split(net, pop, chip, caps[pop.name], syn, extra)
         cores = _pack(slices, chip, solo)
         core_of = {pop.name: np.zeros(pop.n, dtype=np.int64) for pop in net.populations.values()}
         for core in cores:
@@ -172,8 +176,24 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     routing = _routing(net, chip, core_of, syn, chips_used, cap)
     _check_chip_memory(chip, cores, chips_used)
     plan = _plan(net, chip, headroom_bits)
-    return Mapping(net, chip, cores, chips_used, routing, _quantisation(net, chip, plan),
+    return Mapping(net, chip, cores, chips_used, routing, _quantisation(net, chip, plan, extra),
                    core_of, plan)
+
+
+def _fraction_bits(chip, bits) -> int:
+    """weight_fraction_bits checked: an int in 0..16, and above 0 only on SpiNNaker chips."""
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 0 <= bits <= 16:
+        raise ModelError(f"weight_fraction_bits={bits!r} must be an int in 0..16")
+    if bits and chip.family != "spinnaker":
+        raise ModelError(f"weight_fraction_bits={bits}: only SpiNNaker chips keep bits below a "
+                         f"plastic weight; {chip.name} is a {chip.family} chip (pass 0)")
+    return int(bits)
+
+
+def _bits_per_synapse(chip, p, extra: int) -> int:
+    """Memory bits of one synapse of projection p: the chip's, plus `extra` fraction bits
+    where p is plastic."""
+    return chip.limit("bits_per_synapse") + (extra if p.plasticity is not None else 0)
 
 
 def _check_delays(net, chip):
@@ -185,21 +205,24 @@ def _check_delays(net, chip):
                                "chain relay neurons")
 
 
-def _split(net, pop, chip, cap, syn):
-    """Contiguous slices (pop, start, stop, bits, input_axons) within the per-core limits."""
-    bits_per = chip.limit("bits_per_synapse")
+def _split(net, pop, chip, cap, syn, extra: int = 0):
+    """Contiguous slices (pop, start, stop, bits, input_axons) within the per-core limits;
+    extra: fraction bits per plastic synapse."""
     indeg = np.zeros(pop.n, dtype=np.int64)
+    bits = np.zeros(pop.n, dtype=np.int64)
     incoming = [name for name, p in net.projections.items() if p.post == pop.name]
     for name in incoming:
-        indeg += np.bincount(syn[name][1], minlength=pop.n)
-    bits = indeg * bits_per
+        count = np.bincount(syn[name][1], minlength=pop.n)
+        indeg += count
+        bits += count * _bits_per_synapse(chip, net.projections[name], extra)
     mem = chip.limit("synapse_memory_bits_per_core")
     if mem is not None and bits.max(initial=0) > mem:
         j = int(np.argmax(bits))
         raise MappingError(
             f"population {pop.name!r}: neuron {j} has {int(indeg[j])} incoming synapses = "
             f"{int(bits[j])} bits, more than {chip.name}'s synapse memory per core "
-            f"({mem} bits); reduce its fan-in below {mem // bits_per} synapses")
+            f"({mem} bits); reduce its fan-in below {mem * int(indeg[j]) // int(bits[j])} "
+            "synapses")
     cum = np.concatenate([[0], np.cumsum(bits)])
     bounds, a = [], 0
     while a < pop.n:
@@ -357,10 +380,10 @@ def _plan(net, chip, headroom_bits):
         raise MappingError(f"cannot quantise for {chip.name}: {e}") from None
 
 
-def _quantisation(net, chip, plan) -> dict:
-    """Per projection: its resources and how its weights were quantised."""
+def _quantisation(net, chip, plan, extra: int = 0) -> dict:
+    """Per projection: its resources and how its weights were quantised (extra: fraction
+    bits per plastic synapse)."""
     out = {}
-    bits_per = chip.limit("bits_per_synapse")
     for name, q in plan.weights.items():
         if chip.family == "loihi":
             out[name] = {"weight_exp": q.weight_exp, "sign_mode": q.sign_mode,
@@ -368,6 +391,7 @@ def _quantisation(net, chip, plan) -> dict:
         else:
             out[name] = {"ring_buffer_shift": q.shift, **q.stats.to_dict()}
     for name, p in net.projections.items():
+        bits_per = _bits_per_synapse(chip, p, extra)
         out[name] = {"pre": p.pre, "post": p.post, "n_synapses": p.n_synapses,
                      "synapse_bits": p.n_synapses * bits_per, "n_parameters": p.n_parameters,
                      "shared_synapse_bits": p.n_parameters * bits_per,

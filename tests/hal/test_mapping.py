@@ -66,6 +66,29 @@ def test_split_by_synapse_memory():
     covered(m, net)
 
 
+def test_fraction_bits_count_in_plastic_synapse_memory():
+    """spinnaker's weight_fraction_bits widen every plastic synapse (and only those) in the
+    mapper's memory count, per projection, per core and in what splits a population."""
+    net = sm.Network()
+    net.source("in", 40)
+    net.population("p", 256, sm.LIF())
+    rule = sm.PlasticityRule("hebb", (sm.Trace("x", "pre", 10.0),), (sm.Term(0.01, ("x",)),))
+    net.connect("in", "p", np.full((40, 256), 0.01), plasticity=rule)
+    net.connect("p", "p", np.full((256, 256), 0.001))
+    plain = sm.map(net, chip="spinnaker1", chips=None)
+    fine = sm.map(net, chip="spinnaker1", chips=None, weight_fraction_bits=16)
+    assert fine.projections["in->p"]["synapse_bits"] == 40 * 256 * (32 + 16)
+    assert fine.projections["p->p"]["synapse_bits"] == plain.projections["p->p"]["synapse_bits"]
+    extra = sum(k.synapse_bits for k in fine.cores) - sum(k.synapse_bits for k in plain.cores)
+    assert extra == 40 * 256 * 16
+    sim = sm.compile(net, target="spinnaker", weight_fraction_bits=16)
+    assert sim.mapping.projections["in->p"]["synapse_bits"] == 40 * 256 * 48
+    with pytest.raises(ModelError, match="only SpiNNaker chips"):
+        sm.map(net, chip="loihi2", weight_fraction_bits=4)
+    with pytest.raises(ModelError, match="0..16"):
+        sm.map(net, chip="spinnaker1", weight_fraction_bits=17)
+
+
 def test_split_by_input_axons():
     net = sm.Network()
     net.source("in", 8000)

@@ -58,8 +58,8 @@ def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str 
     if chip.family != "spinnaker":
         raise ModelError(f"target 'spinnaker' needs a SpiNNaker chip description, "
                          f"{chip.name!r} is a {chip.family} chip: use target='loihi2'")
-    return SpinnakerSimulation(net, seed, map_network(net, chip, chips=None), weight_rounding,
-                               weight_fraction_bits)
+    mapping = map_network(net, chip, chips=None, weight_fraction_bits=weight_fraction_bits)
+    return SpinnakerSimulation(net, seed, mapping, weight_rounding, weight_fraction_bits)
 
 
 class SpinnakerSimulation(FixedPointSimulation):
