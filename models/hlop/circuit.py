@@ -60,6 +60,7 @@ REST = 2.0        # trace time constants of silence after each row (traces forge
 # on spinnaker at n = 64 (docs/models/hlop.md)
 TAU_BASELINE = -1.0 / math.log1p(-2.0 ** -10)
 H_BOUND = 1.0     # |H_ij| limit (weight bounds; fixed-point targets size their range by it)
+ROW_LIMIT = 2.0   # |H row| the spinnaker ring buffers are sized for (1 at the fixed point)
 
 E_TO_Y = [("ep", "yp", 1), ("en", "yp", -1)]
 Y_TO_E = [("yp", "ep", -1), ("yn", "ep", 1)]
@@ -198,6 +199,19 @@ def scale_rows(x: np.ndarray) -> np.ndarray:
     return x / max(np.sqrt(np.mean(np.sum(x * x, axis=1))) / ROW_NORM, np.abs(x).max())
 
 
+def target_defaults(target: str, n: int) -> dict:
+    """Target options the circuit needs on `target` (learn_subspace adds them under the
+    user's target_options). spinnaker: the subspace neurons' ring buffers sized by the rows
+    of H (max_summed_weight): a row's weights of one sign sum to at most s_f sqrt(n) |row|
+    (|row| = 1 at the fixed point; sized for ROW_LIMIT), where the worst case the mapper
+    assumes, every weight at its bound, is sqrt(n) / |row| times more (a shift of 3 at
+    n = 64: weights 8 times coarser, measured to double the 15th direction's angle)."""
+    if target != "spinnaker":
+        return {}
+    s_f, _ = _scales()
+    return {"max_summed_weight": {"yp": s_f * math.sqrt(n) * ROW_LIMIT}}
+
+
 def schedule_for(target: str) -> dict:
     """learn_subspace's schedule options for `target`: the convergence-driven schedule on
     exact targets; on fixed-point ones (a declared tolerance), 6 epochs from eta 0.3
@@ -218,7 +232,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
                    rest: float = REST, seed: int = 0, target_options: dict | None = None,
                    return_info: bool = False, progress=None):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
-    the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options).
+    the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options,
+    added to `target_defaults`).
 
     x is scaled by `scale_rows`; the traces' time constant and each row's presentation
     length come from the data (`presentation`). Each epoch shows every row, with a random
@@ -263,6 +278,7 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     if isinstance(average, bool) or not isinstance(average, (int, np.integer)) or average < 1:
         raise ModelError(f"learn_subspace: average={average!r} must be an int >= 1 (epochs)")
     frozen = _check_frozen(frozen, n, k)
+    options = {**target_defaults(target, n), **(target_options or {})}
     rng = np.random.default_rng(seed)
     scaled = scale_rows(x)
     tau_trace, present, silence = presentation(scaled, rest)
@@ -278,7 +294,7 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     for epoch in range(int(epochs)):
         net = build_circuit(copies, n, k, eta, seed=seed + epoch, frozen=frozen,
                             tau_trace=tau_trace)
-        sim = compile_net(net, target=target, seed=seed, **(target_options or {}))
+        sim = compile_net(net, target=target, seed=seed, **options)
         order = rng.permutation(len(scaled))
         # each row with a random sign: E[x x^T] is kept, the mean (which the baseline traces
         # would absorb) is removed
@@ -315,7 +331,7 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         mean = {key: np.mean([c[key] for c in averaged], axis=0) for key in copies}
         # what the circuit holds: a compile of the mean weights, frozen, run for one step
         net = build_circuit(mean, n, k, 0.0, frozen=frozen, tau_trace=tau_trace)
-        sim = compile_net(net, target=target, seed=seed, **(target_options or {}))
+        sim = compile_net(net, target=target, seed=seed, **options)
         silent = np.zeros((1, n), dtype=bool)
         h = read_h(_weights(sim.run(1, inputs={"xp": silent, "xn": silent}), mean))
     if not return_info:

@@ -109,18 +109,24 @@ NOT_QUANTISED = frozenset({"per_neuron_params", "li", "cond_lif", "stp"})
 
 def map_network(net, chip="loihi2", *, chips: int | None = 1,
                 neurons_per_core: int | None = None, headroom_bits: int | None = None,
-                weight_fraction_bits: int = 0) -> Mapping:
+                weight_fraction_bits: int = 0,
+                max_summed_weight: dict | None = None) -> Mapping:
     """Partition, place and quantise `net` for `chip` (a name in spikemem.hardware or a .toml
     path). chips: how many chips may be used (None: as many as needed). neurons_per_core:
     a lower cap than the chip's (to relieve axon or routing limits). weight_fraction_bits
     (SpiNNaker): bits each plastic synapse keeps below its weight (the spinnaker target's
-    option of that name), counted in synapse memory. Raises MappingError naming what does
-    not fit, the limit, the number needed and what to change."""
+    option of that name), counted in synapse memory. max_summed_weight (SpiNNaker):
+    {population: model units, or {receptor: model units}}, the largest one-step input a
+    neuron's ring buffer is expected to sum (sPyNNaker's max_expected_summed_weight); its
+    shift is set by it instead of by the largest possible input (finer weights; a larger
+    input saturates, which runs report). Raises MappingError naming what does not fit, the
+    limit, the number needed and what to change."""
     from ..model.network import Network
     if not isinstance(net, Network):
         raise ModelError(f"map() needs a spikemem Network, got {type(net).__name__}")
     chip = load_chip(chip)
     extra = _fraction_bits(chip, weight_fraction_bits)
+    expected = _expected_sums(net, chip, max_summed_weight)
     unmapped = sorted(network_features(net) & NOT_QUANTISED)
     if unmapped:
         raise UnsupportedFeatureError(
@@ -175,7 +181,7 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
     chips_used = max(k.chip for k in cores) + 1 if cores else 0
     routing = _routing(net, chip, core_of, syn, chips_used, cap)
     _check_chip_memory(chip, cores, chips_used)
-    plan = _plan(net, chip, headroom_bits)
+    plan = _plan(net, chip, headroom_bits, expected)
     return Mapping(net, chip, cores, chips_used, routing, _quantisation(net, chip, plan, extra),
                    core_of, plan)
 
@@ -188,6 +194,36 @@ def _fraction_bits(chip, bits) -> int:
         raise ModelError(f"weight_fraction_bits={bits}: only SpiNNaker chips keep bits below a "
                          f"plastic weight; {chip.name} is a {chip.family} chip (pass 0)")
     return int(bits)
+
+
+def _expected_sums(net, chip, given) -> dict:
+    """max_summed_weight checked and spelt out per receptor: {(population, receptor): model
+    units}."""
+    if not given:
+        return {}
+    if chip.family != "spinnaker":
+        raise ModelError(f"max_summed_weight sets SpiNNaker ring-buffer shifts; {chip.name} is a "
+                         f"{chip.family} chip (leave it out)")
+    if not isinstance(given, dict):
+        raise ModelError(f"max_summed_weight must be a dict {{population: model units or "
+                         f"{{receptor: model units}}}}, got {type(given).__name__}")
+    out = {}
+    for name, value in given.items():
+        pop = net.populations.get(name)
+        if pop is None:
+            raise ModelError(f"max_summed_weight: no population {name!r}; the network's are "
+                             f"{sorted(net.populations)}")
+        per = value if isinstance(value, dict) else {r: value for r in pop.receptors}
+        for receptor, units in per.items():
+            if receptor not in pop.receptors:
+                raise ModelError(f"max_summed_weight[{name!r}]: population {name!r} has no "
+                                 f"receptor {receptor!r}; its receptors are {list(pop.receptors)}")
+            if isinstance(units, bool) or not isinstance(units, (int, float, np.floating)) \
+                    or not (math.isfinite(units) and units > 0):
+                raise ModelError(f"max_summed_weight[{name!r}][{receptor!r}] = {units!r} must "
+                                 "be a finite number > 0 (model units)")
+            out[(name, receptor)] = float(units)
+    return out
 
 
 def _bits_per_synapse(chip, p, extra: int) -> int:
@@ -370,12 +406,12 @@ def _check_chip_memory(chip, cores, chips_used):
             " chips, or reduce the synapse count")
 
 
-def _plan(net, chip, headroom_bits):
+def _plan(net, chip, headroom_bits, expected):
     """The chip family's quantisation plan of `net`; what it cannot represent is refused."""
     try:
         if chip.family == "loihi":
             return loihi_plan(net, chip, headroom_bits)
-        return spinnaker_plan(net, chip)
+        return spinnaker_plan(net, chip, expected)
     except ModelError as e:
         raise MappingError(f"cannot quantise for {chip.name}: {e}") from None
 

@@ -423,15 +423,18 @@ def spinnaker_peaks(net) -> dict:
             for pop in net.populations.values() for r in pop.receptors}
 
 
-def spinnaker_shifts(net, chip: Chip) -> dict:
+def spinnaker_shifts(net, chip: Chip, expected: dict | None = None) -> dict:
     """{(population, receptor): ring-buffer left shift}: the smallest shift for which the
-    largest possible one-step input of either sign (spinnaker_peaks) fits the 16-bit buffer,
-    at most ring_buffer_shift_max (beyond it a slot saturates, which a run reports)."""
+    largest one-step input of either sign fits the 16-bit buffer, at most
+    ring_buffer_shift_max (beyond it a slot saturates, which a run reports). That input is
+    the largest possible one (spinnaker_peaks) or, for the receptors in `expected`
+    {(population, receptor): model units}, the user's expected largest (sPyNNaker's
+    max_expected_summed_weight): finer weights, and inputs beyond it saturate."""
     frac = chip.arith("fraction_bits")
     top = 2 ** chip.arith("weight_bits") - 1
     kmax = chip.arith("ring_buffer_shift_max")
     shifts = {}
-    for key, peak in spinnaker_peaks(net).items():
+    for key, peak in {**spinnaker_peaks(net), **(expected or {})}.items():
         need = peak * 2 ** frac / top
         shifts[key] = int(np.clip(math.ceil(math.log2(need)), 0, kmax)) if need > 1 else 0
     return shifts
@@ -509,17 +512,19 @@ class SpinnakerPlan:
     warnings: list = field(default_factory=list)
 
 
-def spinnaker_plan(net, chip: Chip) -> SpinnakerPlan:
-    """The SpiNNaker integers of the whole network."""
-    shifts = spinnaker_shifts(net, chip)
-    peaks = spinnaker_peaks(net)
+def spinnaker_plan(net, chip: Chip, expected: dict | None = None) -> SpinnakerPlan:
+    """The SpiNNaker integers of the whole network (expected: see spinnaker_shifts)."""
+    expected = expected or {}
+    shifts = spinnaker_shifts(net, chip, expected)
+    peaks = {**spinnaker_peaks(net), **expected}
     weights = {name: spinnaker_weights(p.synapses()[2], shifts[(p.post, p.receptor)], chip)
                for name, p in net.projections.items()}
     neurons = {p.name: spinnaker_neurons(p, net.dt, chip) for p in net.populations.values()}
     plan = SpinnakerPlan(shifts, weights, neurons)
     plan.warnings = weight_losses(net, plan, chip, {
         name: f"population {p.post!r}'s receptor {p.receptor!r} has ring-buffer shift "
-              f"{shifts[(p.post, p.receptor)]}, set so that its largest one-step input "
+              f"{shifts[(p.post, p.receptor)]}, set so that its "
+              f"{'expected' if (p.post, p.receptor) in expected else 'largest'} one-step input "
               f"({peaks[(p.post, p.receptor)]:g}) fits 16 bits"
         for name, p in net.projections.items()})
     return plan

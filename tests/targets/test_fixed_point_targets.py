@@ -310,6 +310,50 @@ def test_spinnaker_ring_buffer_shift():
     assert got.traces["p"]["v"][1, 0] == pytest.approx(exp)
 
 
+def test_spinnaker_max_summed_weight_sets_the_shift_and_saturation_is_reported():
+    """max_summed_weight (sPyNNaker's max_expected_summed_weight) sets the shift from the
+    expected input instead of the worst case: finer weights for inputs within it, and an
+    input beyond it saturates the slot and is reported, never dropped silently."""
+    net = sm.Network()
+    net.source("in", 40)
+    net.population("p", 2, sm.LIF(v_th=100.0))
+    net.connect("in", "p", np.full((40, 2), 0.9), name="big")
+    net.record("p", "v")
+    sim = sm.compile(net, target="spinnaker", max_summed_weight={"p": 2.0})
+    # 2.0 * 2**15 / 65535 just exceeds 1: shift 1, units of 2**-14 (worst case: shift 5)
+    assert sim.mapping.plan.shifts[("p", "syn")] == 1
+    assert sim.mapping.plan.weights["big"].magnitude[0] == round(0.9 * 2 ** 14)
+    assert sim.mapping.projections["big"]["ring_buffer_shift"] == 1
+    x = {"in": np.zeros((3, 40), bool)}
+    x["in"][0, :2] = True                       # 1.8: within the expected sum
+    got = sim.run(3, inputs=x)
+    assert got.traces["p"]["v"][1, 0] == 2 * round(0.9 * 2 ** 14) / 2 ** 14
+    assert not got.warnings
+    x["in"][0] = True                           # 36: beyond it
+    got = sm.compile(net, target="spinnaker", max_summed_weight={"p": 2.0}).run(3, inputs=x)
+    assert got.traces["p"]["v"][1, 0] == 65535 / 2 ** 14
+    assert any("ring-buffer slot saturated" in w for w in got.warnings)
+    by_receptor = sm.map(net, chip="spinnaker1", max_summed_weight={"p": {"syn": 2.0}})
+    assert by_receptor.plan.shifts[("p", "syn")] == 1
+
+
+@pytest.mark.parametrize("given, match", [
+    ({"q": 1.0}, r"no population 'q'.*\['p'\]"),
+    ({"p": {"nmda": 1.0}}, r"no receptor 'nmda'"),
+    ({"p": 0.0}, r"finite number > 0"),
+    ({"p": float("nan")}, r"finite number > 0"),
+    ([1.0], r"must be a dict")])
+def test_spinnaker_max_summed_weight_rejects_bad_values(given, match):
+    net = sm.Network()
+    net.source("in", 2)
+    net.population("p", 2, sm.LIF())
+    net.connect("in", "p", np.ones((2, 2)))
+    with pytest.raises(ModelError, match=match):
+        sm.compile(net, target="spinnaker", max_summed_weight=given)
+    with pytest.raises(ModelError, match="SpiNNaker ring-buffer shifts; loihi2"):
+        sm.map(net, chip="loihi2", max_summed_weight={"p": 1.0})
+
+
 def test_spinnaker_refuses_long_delays():
     net = sm.Network()
     net.source("in", 2)

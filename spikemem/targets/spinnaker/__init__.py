@@ -29,7 +29,12 @@ SPEC = TargetSpec(
                                 "compile seed: updates under half a weight unit are not lost)",
              "weight_fraction_bits": "bits (0..16, default 0) each plastic synapse keeps below "
                                      "its 16-bit weight: learning adds to them, spikes deliver "
-                                     "the weight rounded to nearest"},
+                                     "the weight rounded to nearest",
+             "max_summed_weight": "{population: model units, or {receptor: units}}: the largest "
+                                  "one-step input its ring buffers are expected to sum, which "
+                                  "sets their shift instead of the largest possible input "
+                                  "(sPyNNaker's max_expected_summed_weight; more is saturated "
+                                  "and reported)"},
     variants=(Variant("s16.15", {}, Tolerance(count_agreement=0.3, time_agreement=0.9,
                                               time_window=1, weight_rtol=0.25,
                                               rate_rtol=0.1, trace_rtol=0.005)),),
@@ -43,7 +48,7 @@ MAX_FRACTION_BITS = 16
 
 
 def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str = "nearest",
-                    weight_fraction_bits: int = 0):
+                    weight_fraction_bits: int = 0, max_summed_weight: dict | None = None):
     from ...errors import ModelError
     from ...hal.chips import load_chip
     from ...hal.mapping import map_network
@@ -58,7 +63,8 @@ def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str 
     if chip.family != "spinnaker":
         raise ModelError(f"target 'spinnaker' needs a SpiNNaker chip description, "
                          f"{chip.name!r} is a {chip.family} chip: use target='loihi2'")
-    mapping = map_network(net, chip, chips=None, weight_fraction_bits=weight_fraction_bits)
+    mapping = map_network(net, chip, chips=None, weight_fraction_bits=weight_fraction_bits,
+                          max_summed_weight=max_summed_weight)
     return SpinnakerSimulation(net, seed, mapping, weight_rounding, weight_fraction_bits)
 
 

@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch", reason="needs torch: pip install 'spikemem[
 
 import spikemem as sm  # noqa: E402
 from spikemem.models import hlop  # noqa: E402
+from spikemem import targets  # noqa: E402
 from spikemem.models.hlop import circuit as hc  # noqa: E402
 
 from hlop_samples import sample, top  # noqa: E402
@@ -218,3 +219,32 @@ def test_principal_angles_known_values():
     assert hlop.principal_angles(a, b) == pytest.approx([45.0])
     assert hlop.principal_angles(np.eye(3)[:2], np.eye(3)[:2] * 3) == pytest.approx([0, 0],
                                                                                     abs=1e-6)
+
+
+def test_spinnaker_ring_buffers_are_sized_by_the_rows(monkeypatch):
+    """On spinnaker the subspace neurons' ring buffers are sized for rows of norm ROW_LIMIT
+    (target_defaults), not for every weight at its bound: at n = 64 a shift of 0 where the
+    worst case needs 3 (weights 8 times finer); learn_subspace passes it under the user's
+    own target_options, and other targets get nothing."""
+    n, k = 64, 4
+    s_f = (1.0 - math.exp(-1.0 / hc.TAU_SYN)) * hc.LOOP_GAIN / 2.0
+    given = hc.target_defaults("spinnaker", n)
+    assert given == {"max_summed_weight": {"yp": pytest.approx(s_f * 8 * hc.ROW_LIMIT)}}
+    assert hc.target_defaults("loihi2", n) == {} and hc.target_defaults("numpy", n) == {}
+    h = np.linalg.qr(np.random.default_rng(0).standard_normal((n, k)))[0].T
+    net = hc.build_circuit(hc.initial_copies(h), n, k, 0.01)
+    assert sm.compile(net, target="spinnaker").mapping.plan.shifts[("yp", "syn")] == 3
+    assert sm.compile(net, target="spinnaker", **given).mapping.plan.shifts[("yp", "syn")] == 0
+    seen = []
+    real = targets.compile
+
+    def spy(net, target, **options):
+        seen.append(options)
+        return real(net, target=target, **options)
+    monkeypatch.setattr(targets, "compile", spy)
+    x = np.random.default_rng(1).standard_normal((3, n))
+    hlop.learn_subspace(x, 1, target="spinnaker", epochs=1, geometric=True)
+    assert seen[0]["max_summed_weight"] == given["max_summed_weight"]
+    hlop.learn_subspace(x, 1, target="spinnaker", epochs=1, geometric=True,
+                        target_options={"max_summed_weight": {"yp": 9.0}})
+    assert seen[-1]["max_summed_weight"] == {"yp": 9.0}
