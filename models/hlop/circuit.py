@@ -201,15 +201,22 @@ def scale_rows(x: np.ndarray) -> np.ndarray:
 
 def target_defaults(target: str, n: int) -> dict:
     """Target options the circuit needs on `target` (learn_subspace adds them under the
-    user's target_options). spinnaker: the subspace neurons' ring buffers sized by the rows
-    of H (max_summed_weight): a row's weights of one sign sum to at most s_f sqrt(n) |row|
-    (|row| = 1 at the fixed point; sized for ROW_LIMIT), where the worst case the mapper
-    assumes, every weight at its bound, is sqrt(n) / |row| times more (a shift of 3 at
-    n = 64: weights 8 times coarser, measured to double the 15th direction's angle)."""
+    user's target_options). spinnaker (docs/models/hlop.md, measured at n = 64, k = 16):
+    - weight_fraction_bits=16: most steps' dw are under half a weight unit, and rounded to
+      nearest they are lost;
+    - trace_rounding="stochastic": the baseline traces (about 1 s) rounded to nearest hold
+      a neuron's mean rate only to a band about 0.03 wide, an error of the size of the
+      signal that the rule turns into a bias of every product (10% of dH per epoch);
+    - the subspace neurons' ring buffers sized by the rows of H (max_summed_weight): a
+      row's weights of one sign sum to at most s_f sqrt(n) |row| (|row| = 1 at the fixed
+      point; sized for ROW_LIMIT), where the worst case the mapper assumes, every weight at
+      its bound, is sqrt(n) / |row| times more (a shift of 3 at n = 64: weights 8 times
+      coarser)."""
     if target != "spinnaker":
         return {}
     s_f, _ = _scales()
-    return {"max_summed_weight": {"yp": s_f * math.sqrt(n) * ROW_LIMIT}}
+    return {"weight_fraction_bits": 16, "trace_rounding": "stochastic",
+            "max_summed_weight": {"yp": s_f * math.sqrt(n) * ROW_LIMIT}}
 
 
 def schedule_for(target: str) -> dict:

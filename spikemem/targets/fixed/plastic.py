@@ -4,7 +4,8 @@ Weights are signed integers in the chip's weight units (SpiNNaker: the receptor'
 units, 2**(shift - 15) model units, 16 bits; Loihi: the projection's 8-bit mantissas, each
 2**(exp + 6) / S model units), kept per trial. Traces are s16.15 and start at their init
 (rounded as jumps are; refused beyond the 32-bit range). Each step (docs/semantics.md, rules
-4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating);
+4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating), the
+product rounded to nearest or (SpiNNaker's trace_rounding="stochastic") stochastically;
 each term of dw multiplies its s16.15 factors (the coefficient, held with 12 more fraction
 bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
 rounded to weight units (SpiNNaker: to nearest, or stochastically with the target option
@@ -37,11 +38,14 @@ class FixedPlastic:
     of the dropped fraction, a generator per trial seeded by `seed`, the projection's name
     and the trial); fraction_bits: bits each synapse keeps below the weight unit, which
     learning adds to (the rule's w factor reads them too) and spikes do not see (they
-    deliver the weight rounded to nearest unit)."""
+    deliver the weight rounded to nearest unit); trace_rounding of the traces' decay:
+    "nearest" or "stochastic" (unbiased: a slow trace rounded to nearest stops moving
+    within a band of values where its rounded loss per step equals the mean jump, so it
+    holds a neuron's mean rate only to about one jump over the loss)."""
 
     def __init__(self, proj, dt: float, pre: slice, post: slice, w0: np.ndarray, unit: float,
                  w_range: tuple[int, int], rounding: str = "nearest", seed: int = 0,
-                 fraction_bits: int = 0):
+                 fraction_bits: int = 0, trace_rounding: str = "nearest"):
         i_pre, i_post, _, _ = proj.synapses()
         self.proj, self.rule = proj, proj.plasticity
         self.delay = proj.uniform_delay
@@ -66,6 +70,7 @@ class FixedPlastic:
         self.terms = [(round(coef * ONE * 2 ** COEF_BITS), factors)
                       for coef, factors in term_factors(self.rule)]
         self.stochastic = rounding == "stochastic"
+        self.stochastic_traces = trace_rounding == "stochastic"
         self.fraction_bits = int(fraction_bits)
         self.fine = None  # (batch, n_synapses) weights in units of 2**-fraction_bits
         self.seed = [int(seed), zlib.crc32(proj.name.encode())]
@@ -97,7 +102,7 @@ class FixedPlastic:
         spikes = {"pre": pre_spikes, "post": post_spikes}
         for t in self.rule.traces:
             x, s = self.traces[t.name], spikes[t.side]
-            x[:] = mul_decay(x, self.decay[t.name])
+            x[:] = self.decayed(x, self.decay[t.name])
             if t.saturate:
                 x[s] = self.jump[t.name]
             else:
@@ -119,6 +124,14 @@ class FixedPlastic:
             np.clip(new, lo, hi, out=self.fine)
             if f:
                 self.w = self.delivered()
+
+    def decayed(self, x: np.ndarray, decay: int) -> np.ndarray:
+        """x (batch, n) s16.15 times decay (an unsigned 0.32 fraction): rounded to nearest,
+        or up with the probability of the dropped fraction."""
+        if not self.stochastic_traces:
+            return mul_decay(x, decay)
+        noise = np.stack([g.integers(0, 1 << 32, x.shape[1]) for g in self.rngs])
+        return np.right_shift(x * decay + noise, 32)
 
     def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
         """x (batch, n_synapses) / 2**bits, rounded to nearest or stochastically
@@ -160,10 +173,11 @@ class PlasticS1615(FixedPlastic):
     negative ring buffer of the receptor (ring columns column_pos/neg + post index)."""
 
     def __init__(self, proj, dt, weights, pre, post, column_pos: int, column_neg: int,
-                 weight_max: int, rounding: str, seed: int, fraction_bits: int):
+                 weight_max: int, rounding: str, seed: int, fraction_bits: int,
+                 trace_rounding: str):
         w0 = np.where(weights.negative, -weights.magnitude, weights.magnitude)
         super().__init__(proj, dt, pre, post, w0, 2.0 ** (weights.shift - 15),
-                         (-weight_max, weight_max), rounding, seed, fraction_bits)
+                         (-weight_max, weight_max), rounding, seed, fraction_bits, trace_rounding)
         self.col_pos = column_pos + self.i_post
         self.col_neg = column_neg + self.i_post
 

@@ -30,6 +30,9 @@ SPEC = TargetSpec(
              "weight_fraction_bits": "bits (0..16, default 0) each plastic synapse keeps below "
                                      "its 16-bit weight: learning adds to them, spikes deliver "
                                      "the weight rounded to nearest",
+             "trace_rounding": "how plastic traces decay: 'nearest' (default) or 'stochastic' "
+                               "(unbiased, seeded by the compile seed: a slow trace rounded to "
+                               "nearest holds a rate only to a band of values)",
              "max_summed_weight": "{population: model units, or {receptor: units}}: the largest "
                                   "one-step input its ring buffers are expected to sum, which "
                                   "sets their shift instead of the largest possible input "
@@ -41,20 +44,24 @@ SPEC = TargetSpec(
 )
 
 
-#: weight_rounding values: how dw is rounded to 16-bit weight units
+#: weight_rounding values: how dw is rounded to 16-bit weight units (and trace_rounding
+#: values: how a plastic trace's decay is rounded)
 WEIGHT_ROUNDINGS = ("nearest", "stochastic")
 #: most weight_fraction_bits: a 32-bit word per plastic weight
 MAX_FRACTION_BITS = 16
 
 
 def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str = "nearest",
-                    weight_fraction_bits: int = 0, max_summed_weight: dict | None = None):
+                    weight_fraction_bits: int = 0, max_summed_weight: dict | None = None,
+                    trace_rounding: str = "nearest"):
     from ...errors import ModelError
     from ...hal.chips import load_chip
     from ...hal.mapping import map_network
-    if weight_rounding not in WEIGHT_ROUNDINGS:
-        raise ModelError(f"target 'spinnaker': weight_rounding={weight_rounding!r} is not one "
-                         f"of {WEIGHT_ROUNDINGS}")
+    for option, value in (("weight_rounding", weight_rounding),
+                          ("trace_rounding", trace_rounding)):
+        if value not in WEIGHT_ROUNDINGS:
+            raise ModelError(f"target 'spinnaker': {option}={value!r} is not one of "
+                             f"{WEIGHT_ROUNDINGS}")
     if isinstance(weight_fraction_bits, bool) or not isinstance(weight_fraction_bits, int) \
             or not 0 <= weight_fraction_bits <= MAX_FRACTION_BITS:
         raise ModelError(f"target 'spinnaker': weight_fraction_bits={weight_fraction_bits!r} "
@@ -65,7 +72,8 @@ def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str 
                          f"{chip.name!r} is a {chip.family} chip: use target='loihi2'")
     mapping = map_network(net, chip, chips=None, weight_fraction_bits=weight_fraction_bits,
                           max_summed_weight=max_summed_weight)
-    return SpinnakerSimulation(net, seed, mapping, weight_rounding, weight_fraction_bits)
+    return SpinnakerSimulation(net, seed, mapping, weight_rounding, weight_fraction_bits,
+                               trace_rounding)
 
 
 class SpinnakerSimulation(FixedPointSimulation):
@@ -77,10 +85,11 @@ class SpinnakerSimulation(FixedPointSimulation):
     signs = 2
 
     def __init__(self, net, seed: int, mapping, weight_rounding: str = "nearest",
-                 weight_fraction_bits: int = 0):
+                 weight_fraction_bits: int = 0, trace_rounding: str = "nearest"):
         from .neurons import LOWERING
         self.weight_rounding = weight_rounding
         self.weight_fraction_bits = weight_fraction_bits
+        self.trace_rounding = trace_rounding
         super().__init__(net, seed, mapping, LOWERING)
 
     def synapses(self) -> tuple[list, list]:
@@ -94,7 +103,7 @@ class SpinnakerSimulation(FixedPointSimulation):
                 plastic.append(PlasticS1615(p, self.net.dt, q, pre, post, self.column(p, 0),
                                             self.column(p, 1), weight_max,
                                             self.weight_rounding, self.seed,
-                                            self.weight_fraction_bits))
+                                            self.weight_fraction_bits, self.trace_rounding))
                 continue
             for sign, mask in ((0, ~q.negative), (1, q.negative)):
                 if mask.any():

@@ -221,20 +221,24 @@ def test_principal_angles_known_values():
                                                                                     abs=1e-6)
 
 
-def test_spinnaker_ring_buffers_are_sized_by_the_rows(monkeypatch):
-    """On spinnaker the subspace neurons' ring buffers are sized for rows of norm ROW_LIMIT
-    (target_defaults), not for every weight at its bound: at n = 64 a shift of 0 where the
-    worst case needs 3 (weights 8 times finer); learn_subspace passes it under the user's
-    own target_options, and other targets get nothing."""
+def test_spinnaker_defaults_of_the_circuit(monkeypatch):
+    """On spinnaker the circuit runs with 16 fraction bits, stochastic trace decay and the
+    subspace neurons' ring buffers sized for rows of norm ROW_LIMIT (target_defaults), not
+    for every weight at its bound: at n = 64 a shift of 0 where the worst case needs 3
+    (weights 8 times finer); learn_subspace passes them under the user's own
+    target_options, and other targets get nothing."""
     n, k = 64, 4
     s_f = (1.0 - math.exp(-1.0 / hc.TAU_SYN)) * hc.LOOP_GAIN / 2.0
     given = hc.target_defaults("spinnaker", n)
-    assert given == {"max_summed_weight": {"yp": pytest.approx(s_f * 8 * hc.ROW_LIMIT)}}
+    assert given == {"weight_fraction_bits": 16, "trace_rounding": "stochastic",
+                     "max_summed_weight": {"yp": pytest.approx(s_f * 8 * hc.ROW_LIMIT)}}
     assert hc.target_defaults("loihi2", n) == {} and hc.target_defaults("numpy", n) == {}
     h = np.linalg.qr(np.random.default_rng(0).standard_normal((n, k)))[0].T
     net = hc.build_circuit(hc.initial_copies(h), n, k, 0.01)
     assert sm.compile(net, target="spinnaker").mapping.plan.shifts[("yp", "syn")] == 3
-    assert sm.compile(net, target="spinnaker", **given).mapping.plan.shifts[("yp", "syn")] == 0
+    sim = sm.compile(net, target="spinnaker", **given)
+    assert sim.mapping.plan.shifts[("yp", "syn")] == 0
+    assert all(p.fraction_bits == 16 and p.stochastic_traces for p in sim.plastic)
     seen = []
     real = targets.compile
 
@@ -244,7 +248,7 @@ def test_spinnaker_ring_buffers_are_sized_by_the_rows(monkeypatch):
     monkeypatch.setattr(targets, "compile", spy)
     x = np.random.default_rng(1).standard_normal((3, n))
     hlop.learn_subspace(x, 1, target="spinnaker", epochs=1, geometric=True)
-    assert seen[0]["max_summed_weight"] == given["max_summed_weight"]
+    assert seen[0] == {"seed": 0, **given}
     hlop.learn_subspace(x, 1, target="spinnaker", epochs=1, geometric=True,
                         target_options={"max_summed_weight": {"yp": 9.0}})
-    assert seen[-1]["max_summed_weight"] == {"yp": 9.0}
+    assert seen[-1] == {"seed": 0, **given, "max_summed_weight": {"yp": 9.0}}
