@@ -123,7 +123,7 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
                                   return_info=True, progress=lambda *a: logged.append(a))
     assert info["history"] == [(0.08, 0.1), (0.04, 0.1), (0.02, 0.1)]
     assert logged == [(0, 0.08, 0.1), (1, 0.04, 0.1), (2, 0.02, 0.1)]
-    assert hc.schedule_for("numpy") == {}
+    assert hc.schedule_for("numpy") == {} and hc.schedule_for("spinnaker") == {}
     assert hc.schedule_for("loihi2") == {"geometric": True, "epochs": 6, "eta": 0.3,
                                          "anneal": 0.6, "rest": 0.0}
     with pytest.raises(sm.ModelError, match="anneal < 1"):
@@ -159,7 +159,9 @@ def test_learn_subspace_on_every_target(target):
     """The learned H spans the top-2 principal subspace on every target (n=5, k=2, 60
     samples; until an epoch moves it < 1 degree, at most 20 epochs). Measured with the
     former fixed 6-epoch schedule: numpy, brian2 and torch 0.2 / 0.6 (the same weights),
-    spinnaker 0.3 / 0.8, loihi2 (8-bit weights) 0.9 / 3.3 degrees."""
+    spinnaker 0.3 / 0.8, loihi2 (8-bit weights) 0.9 / 3.3 degrees; with this schedule
+    numpy 0.24 / 1.67 and spinnaker (numpy's schedule, target_defaults) 0.23 / 1.75 in 4
+    epochs."""
     x = sample(5, [3, 2.5, .4, .3, .2], 60)
     try:
         h = hlop.learn_subspace(x, 2, target=target,
