@@ -86,8 +86,10 @@ def test_a_worker_that_dies_mid_trial_is_replaced_and_the_trial_retried(tmp_path
     records = sweep.run_trials(s, tmp_path, executor="local", workers=2, progress=False)
     assert [r["status"] for r in records] == ["ok"] * 3
     assert [r["metrics"]["value"] for r in records] == [1, 11, 21]
-    assert all(r["metrics"]["runs"] == 2 for r in records)
-    # a pool that loses a worker is replaced: trials running beside it count one more start
+    # each trial killed its worker on its first run; a pool that loses a worker is replaced,
+    # and the trials running beside it start once more, so how many runs a trial took
+    # depends on which trials shared a pool when one died: at least two
+    assert all(r["metrics"]["runs"] >= 2 for r in records)
     assert all(len(trials.attempts(t, tmp_path)) >= 2 for t in s.trials)
 
 
