@@ -600,16 +600,18 @@ def test_spinnaker_refuses_an_unknown_weight_rounding():
     net, _ = _constant_drift_network(0.3)
     with pytest.raises(ModelError, match="weight_rounding='floor' is not one of"):
         sm.compile(net, target="spinnaker", weight_rounding="floor")
-    with pytest.raises(ModelError, match="trace_rounding='up' is not one of"):
-        sm.compile(net, target="spinnaker", trace_rounding="up")
+    for target in ("spinnaker", "loihi2"):
+        with pytest.raises(ModelError, match=f"'{target}': trace_rounding='up' is not one of"):
+            sm.compile(net, target=target, trace_rounding="up")
 
 
-def test_spinnaker_stochastic_trace_decay_holds_a_slow_rate():
+def test_stochastic_trace_decay_holds_a_slow_rate():
     """A slow trace (tau 992.5 ms: jump and decay 33 / 2**15 and 1 - 33 / 2**15) of a neuron
     firing 49 times in 100 steps: its mean is 0.49 on numpy; rounded to nearest its loss
     per step is 16 raw units across [0.47, 0.5) and the mean jump (16.17) pushes it to the
     band's edge, 0.5; with trace_rounding="stochastic" it is 0.49 again. Read through a
-    rule dw = c P (16 fraction bits: every update kept)."""
+    rule dw = c P (16 fraction bits: every update kept). loihi2 takes the option too (the
+    same trace code; its 8-bit weights are too coarse to read the mean this way)."""
     steps, rate, c = 20000, 0.49, 2.0 ** -14
     tau = -1.0 / math.log1p(-33 / 2 ** 15)
     t = np.arange(steps)
@@ -626,10 +628,13 @@ def test_spinnaker_stochastic_trace_decay_holds_a_slow_rate():
             c * steps)
     exact = mean_trace("numpy")
     assert exact == pytest.approx(rate, abs=0.002)
-    nearest = mean_trace("spinnaker", weight_fraction_bits=16)
-    assert nearest == pytest.approx(0.5, abs=0.002)
-    assert mean_trace("spinnaker", weight_fraction_bits=16,
-                      trace_rounding="stochastic") == pytest.approx(exact, abs=0.001)
+    fine = {"weight_fraction_bits": 16}
+    assert mean_trace("spinnaker", **fine) == pytest.approx(0.5, abs=0.002)
+    assert mean_trace("spinnaker", trace_rounding="stochastic", **fine) == pytest.approx(
+        exact, abs=0.001)
+    loihi = sm.compile(net, target="loihi2", trace_rounding="stochastic")
+    assert [p.stochastic_traces for p in loihi.plastic] == [True]
+    assert [p.stochastic_traces for p in sm.compile(net, target="loihi2").plastic] == [False]
 
 
 def test_spinnaker_fraction_bits_accumulate_updates_below_a_unit():

@@ -29,6 +29,16 @@ from .s1615 import ONE, fx_mul, mul_decay
 COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
 CONV_BITS = 16  # fraction bits of the weight-unit <-> s16.15 conversion factors
 ACCUM_MAX = 2 ** 31 - 1  # the largest s16.15 raw value (32-bit accum), just under 65536.0
+#: how a fixed-point target may round dw to weight units, or a trace's decay
+ROUNDINGS = ("nearest", "stochastic")
+
+
+def check_roundings(target: str, **given) -> None:
+    """Refuse a rounding option (name=value) that is not one of ROUNDINGS, naming it."""
+    from ...errors import ModelError
+    for option, value in given.items():
+        if value not in ROUNDINGS:
+            raise ModelError(f"target {target!r}: {option}={value!r} is not one of {ROUNDINGS}")
 
 
 class FixedPlastic:
@@ -200,9 +210,11 @@ class LoihiPlastic(FixedPlastic):
     column `column` + post index, as the static Dense synapses do."""
 
     def __init__(self, proj, dt, weights, scale: float, pre, post, column: int,
-                 w_range: tuple[int, int], act_shift: int, seed: int):
+                 w_range: tuple[int, int], act_shift: int, seed: int,
+                 trace_rounding: str = "nearest"):
         unit = 2.0 ** (weights.weight_exp + act_shift) / scale
-        super().__init__(proj, dt, pre, post, weights.weights, unit, w_range, "stochastic", seed)
+        super().__init__(proj, dt, pre, post, weights.weights, unit, w_range, "stochastic", seed,
+                         trace_rounding=trace_rounding)
         self.exp = weights.weight_exp
         self.column = column
         self.n_post = proj.shape[1]

@@ -29,7 +29,10 @@ SPEC = TargetSpec(
     options={"chip": "chip description (default 'loihi2'; 'loihi1' or a .toml path)",
              "headroom_bits": "bits of u/v range kept above the (highest ALIF) threshold "
                               "(default None: enough that u cannot wrap; 0..22 by hand, and "
-                              "the run reports any wrap in Result.warnings)"},
+                              "the run reports any wrap in Result.warnings)",
+             "trace_rounding": "how plastic traces decay: 'nearest' (default) or 'stochastic' "
+                               "(unbiased, seeded by the compile seed, as Lava's learning "
+                               "engine decays its traces)"},
     # 8-bit weights: counts drift by a spike or two over long runs and plastic weights move
     # in mantissa steps, so spike times and weights are what this target promises
     variants=(Variant("fixed_pt", {}, Tolerance(count_agreement=0.0, time_agreement=0.85,
@@ -38,16 +41,19 @@ SPEC = TargetSpec(
 )
 
 
-def compile_network(net, seed: int = 0, chip="loihi2", headroom_bits: int | None = None):
+def compile_network(net, seed: int = 0, chip="loihi2", headroom_bits: int | None = None,
+                    trace_rounding: str = "nearest"):
     from ...hal.chips import load_chip
     from ...hal.mapping import map_network
+    from ..fixed.plastic import check_roundings
+    check_roundings("loihi2", trace_rounding=trace_rounding)
     chip = load_chip(chip)
     if chip.family != "loihi":
         from ...errors import ModelError
         raise ModelError(f"target 'loihi2' needs a Loihi chip description, {chip.name!r} is "
                          f"a {chip.family} chip: use target='spinnaker'")
     return LoihiSimulation(net, seed, map_network(net, chip, chips=None,
-                                                  headroom_bits=headroom_bits))
+                                                  headroom_bits=headroom_bits), trace_rounding)
 
 
 class LoihiSimulation(FixedPointSimulation):
@@ -57,8 +63,9 @@ class LoihiSimulation(FixedPointSimulation):
 
     target = "loihi2"
 
-    def __init__(self, net, seed: int, mapping):
+    def __init__(self, net, seed: int, mapping, trace_rounding: str = "nearest"):
         from .neurons import LOWERING
+        self.trace_rounding = trace_rounding
         super().__init__(net, seed, mapping, LOWERING)
 
     def synapses(self) -> tuple[list, list]:
@@ -75,5 +82,5 @@ class LoihiSimulation(FixedPointSimulation):
             plastic.append(LoihiPlastic(
                 p, self.net.dt, q, self.plan.neurons[p.post].scale, pre, post, self.column(p),
                 mantissa_range(q.sign_mode, self.chip), self.chip.arith("activation_shift"),
-                self.seed))
+                self.seed, self.trace_rounding))
         return groups, plastic

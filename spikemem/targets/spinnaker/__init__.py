@@ -44,9 +44,6 @@ SPEC = TargetSpec(
 )
 
 
-#: weight_rounding values: how dw is rounded to 16-bit weight units (and trace_rounding
-#: values: how a plastic trace's decay is rounded)
-WEIGHT_ROUNDINGS = ("nearest", "stochastic")
 #: most weight_fraction_bits: a 32-bit word per plastic weight
 MAX_FRACTION_BITS = 16
 
@@ -57,11 +54,8 @@ def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str 
     from ...errors import ModelError
     from ...hal.chips import load_chip
     from ...hal.mapping import map_network
-    for option, value in (("weight_rounding", weight_rounding),
-                          ("trace_rounding", trace_rounding)):
-        if value not in WEIGHT_ROUNDINGS:
-            raise ModelError(f"target 'spinnaker': {option}={value!r} is not one of "
-                             f"{WEIGHT_ROUNDINGS}")
+    from ..fixed.plastic import check_roundings
+    check_roundings("spinnaker", weight_rounding=weight_rounding, trace_rounding=trace_rounding)
     if isinstance(weight_fraction_bits, bool) or not isinstance(weight_fraction_bits, int) \
             or not 0 <= weight_fraction_bits <= MAX_FRACTION_BITS:
         raise ModelError(f"target 'spinnaker': weight_fraction_bits={weight_fraction_bits!r} "
