@@ -24,6 +24,8 @@ from .quantize import loihi_plan, spinnaker_plan
 
 #: bytes per neuron of the mapper's arrays (core index, in-degree, bits, quantised values)
 MAPPING_BYTES_PER_NEURON = 64
+#: most weight_fraction_bits (SpiNNaker): a 32-bit word per plastic weight
+MAX_FRACTION_BITS = 16
 
 
 @dataclass
@@ -187,9 +189,12 @@ def map_network(net, chip="loihi2", *, chips: int | None = 1,
 
 
 def _fraction_bits(chip, bits) -> int:
-    """weight_fraction_bits checked: an int in 0..16, and above 0 only on SpiNNaker chips."""
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 0 <= bits <= 16:
-        raise ModelError(f"weight_fraction_bits={bits!r} must be an int in 0..16")
+    """weight_fraction_bits checked: an int in 0..MAX_FRACTION_BITS, and above 0 only on
+    SpiNNaker chips."""
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) \
+            or not 0 <= bits <= MAX_FRACTION_BITS:
+        raise ModelError(f"weight_fraction_bits={bits!r} must be an int in "
+                         f"0..{MAX_FRACTION_BITS}")
     if bits and chip.family != "spinnaker":
         raise ModelError(f"weight_fraction_bits={bits}: only SpiNNaker chips keep bits below a "
                          f"plastic weight; {chip.name} is a {chip.family} chip (pass 0)")

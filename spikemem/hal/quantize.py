@@ -423,18 +423,16 @@ def spinnaker_peaks(net) -> dict:
             for pop in net.populations.values() for r in pop.receptors}
 
 
-def spinnaker_shifts(net, chip: Chip, expected: dict | None = None) -> dict:
+def spinnaker_shifts(peaks: dict, chip: Chip) -> dict:
     """{(population, receptor): ring-buffer left shift}: the smallest shift for which the
-    largest one-step input of either sign fits the 16-bit buffer, at most
-    ring_buffer_shift_max (beyond it a slot saturates, which a run reports). That input is
-    the largest possible one (spinnaker_peaks) or, for the receptors in `expected`
-    {(population, receptor): model units}, the user's expected largest (sPyNNaker's
-    max_expected_summed_weight): finer weights, and inputs beyond it saturate."""
+    one-step input peaks[(population, receptor)] (model units) of either sign fits the
+    16-bit buffer, at most ring_buffer_shift_max (beyond it a slot saturates, which a run
+    reports)."""
     frac = chip.arith("fraction_bits")
     top = 2 ** chip.arith("weight_bits") - 1
     kmax = chip.arith("ring_buffer_shift_max")
     shifts = {}
-    for key, peak in {**spinnaker_peaks(net), **(expected or {})}.items():
+    for key, peak in peaks.items():
         need = peak * 2 ** frac / top
         shifts[key] = int(np.clip(math.ceil(math.log2(need)), 0, kmax)) if need > 1 else 0
     return shifts
@@ -513,10 +511,13 @@ class SpinnakerPlan:
 
 
 def spinnaker_plan(net, chip: Chip, expected: dict | None = None) -> SpinnakerPlan:
-    """The SpiNNaker integers of the whole network (expected: see spinnaker_shifts)."""
+    """The SpiNNaker integers of the whole network. Each receptor's shift is set by the
+    largest possible one-step input (spinnaker_peaks) or, for the receptors in `expected`
+    {(population, receptor): model units}, by the user's expected largest (sPyNNaker's
+    max_expected_summed_weight): finer weights, and inputs beyond it saturate."""
     expected = expected or {}
-    shifts = spinnaker_shifts(net, chip, expected)
     peaks = {**spinnaker_peaks(net), **expected}
+    shifts = spinnaker_shifts(peaks, chip)
     weights = {name: spinnaker_weights(p.synapses()[2], shifts[(p.post, p.receptor)], chip)
                for name, p in net.projections.items()}
     neurons = {p.name: spinnaker_neurons(p, net.dt, chip) for p in net.populations.values()}

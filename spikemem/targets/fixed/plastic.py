@@ -5,7 +5,7 @@ units, 2**(shift - 15) model units, 16 bits; Loihi: the projection's 8-bit manti
 2**(exp + 6) / S model units), kept per trial. Traces are s16.15 and start at their init
 (rounded as jumps are; refused beyond the 32-bit range). Each step (docs/semantics.md, rules
 4-5): traces update x = mul(x, decay) + jump (or = jump on a spike when saturating), the
-product rounded to nearest or (SpiNNaker's trace_rounding="stochastic") stochastically;
+product rounded to nearest or (the targets' trace_rounding="stochastic") stochastically;
 each term of dw multiplies its s16.15 factors (the coefficient, held with 12 more fraction
 bits, then the pre, post and w factors) rounding each product, (a * b + 2**14) >> 15; dw is
 rounded to weight units (SpiNNaker: to nearest, or stochastically with the target option
@@ -140,16 +140,18 @@ class FixedPlastic:
         or up with the probability of the dropped fraction."""
         if not self.stochastic_traces:
             return mul_decay(x, decay)
-        noise = np.stack([g.integers(0, 1 << 32, x.shape[1]) for g in self.rngs])
-        return np.right_shift(x * decay + noise, 32)
+        return np.right_shift(x * decay + self.dither(32, x.shape[1]), 32)
 
     def round_units(self, x: np.ndarray, bits: int) -> np.ndarray:
         """x (batch, n_synapses) / 2**bits, rounded to nearest or stochastically
         (unbiased, so that updates smaller than a unit are not lost)."""
         if not self.stochastic:
             return _round_shift(x, bits)
-        noise = np.stack([g.integers(0, 1 << bits, x.shape[1]) for g in self.rngs])
-        return np.right_shift(x + noise, bits)
+        return np.right_shift(x + self.dither(bits, x.shape[1]), bits)
+
+    def dither(self, bits: int, width: int) -> np.ndarray:
+        """(batch, width) uniform integers in [0, 2**bits), one generator per trial."""
+        return np.stack([g.integers(0, 1 << bits, width) for g in self.rngs])
 
     def final_weights(self) -> np.ndarray:
         """Model-unit weights: (batch, n_pre, n_post) dense or (batch, n_syn) sparse."""

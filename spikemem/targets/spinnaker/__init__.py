@@ -44,8 +44,6 @@ SPEC = TargetSpec(
 )
 
 
-#: most weight_fraction_bits: a 32-bit word per plastic weight
-MAX_FRACTION_BITS = 16
 
 
 def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str = "nearest",
@@ -56,14 +54,11 @@ def compile_network(net, seed: int = 0, chip="spinnaker1", weight_rounding: str 
     from ...hal.mapping import map_network
     from ..fixed.plastic import check_roundings
     check_roundings("spinnaker", weight_rounding=weight_rounding, trace_rounding=trace_rounding)
-    if isinstance(weight_fraction_bits, bool) or not isinstance(weight_fraction_bits, int) \
-            or not 0 <= weight_fraction_bits <= MAX_FRACTION_BITS:
-        raise ModelError(f"target 'spinnaker': weight_fraction_bits={weight_fraction_bits!r} "
-                         f"must be an int in 0..{MAX_FRACTION_BITS}")
     chip = load_chip(chip)
     if chip.family != "spinnaker":
         raise ModelError(f"target 'spinnaker' needs a SpiNNaker chip description, "
                          f"{chip.name!r} is a {chip.family} chip: use target='loihi2'")
+    # the mapper checks weight_fraction_bits and max_summed_weight
     mapping = map_network(net, chip, chips=None, weight_fraction_bits=weight_fraction_bits,
                           max_summed_weight=max_summed_weight)
     return SpinnakerSimulation(net, seed, mapping, weight_rounding, weight_fraction_bits,
