@@ -1,5 +1,7 @@
 """A plasticity rule's terms evaluated per synapse: shared by the array targets (numpy,
-torch, fixed point), which keep traces per neuron and weights per synapse."""
+torch, fixed point), which keep traces per neuron and weights per synapse. A dense
+projection's factors broadcast instead of being gathered (`Outer`): the same products, in
+the same order, so the same bits."""
 from __future__ import annotations
 
 import operator
@@ -39,12 +41,33 @@ class PerSynapse:
         return False
 
 
+class Outer(PerSynapse):
+    """PerSynapse for a dense projection (synapses in row-major (pre, post) order): pre
+    values broadcast as (batch, n_pre, 1), post values as (batch, 1, n_post), 'w' is the
+    weights viewed as (batch, n_pre, n_post). A term's leading per-neuron products are then
+    computed once per neuron; a term's value at a synapse is the same product of the same
+    numbers. Pass summed_terms a `start` giving the scalar coefficient; the sum it returns
+    broadcasts to (batch, n_pre, n_post)."""
+
+    def __init__(self, values: dict, w3):
+        super().__init__(values, {}, w3)
+
+    def __call__(self, factor: str, side: str):
+        if side == "w":
+            return self.w
+        if factor not in self.cache:
+            v = self.values[factor]
+            self.cache[factor] = v[:, :, None] if side == "pre" else v[:, None, :]
+        return self.cache[factor]
+
+
 def summed_terms(terms, factor: PerSynapse, start, mul=operator.mul):
     """dw at the synapses: the sum of the rule's terms in order, each product evaluated left
     to right from its coefficient, ((coef * f1) * f2) * ... (docs/semantics.md rule 5);
     None when every term skips this step. terms: [(coef, [(factor, side)])] as term_factors
     gives (a fixed-point target passes its integer coefficients); start(coef) is the
-    coefficient as an array of the weights' shape; mul multiplies two factors."""
+    coefficient as an array of the weights' shape (a scalar with Outer); mul multiplies
+    two factors."""
     dw = None
     for coef, factors in terms:
         if factor.skips(factors):
