@@ -49,6 +49,11 @@ KAPPA = 1.0       # normalisation strength (loop gain at the fixed point is 1 / 
 TAU_SYN = 5.0     # ms: low-pass in the loop
 TAU_TRACE = 10.0  # ms: the shortest time constant of the learning traces' rate estimate
 ROW_NORM = 2.0    # root-mean-square norm of the data rows shown (if no entry exceeds 1)
+ETA = 0.05        # per step: the schedule's first learning rate up to WIDE inputs
+ETA_MIN = 0.0125  # per step: its floor up to WIDE inputs
+WIDE = 64         # inputs: wider circuits start at ETA sqrt(WIDE / n) and floor at
+                  # ETA_MIN WIDE / n (spike noise moves a row by the sum of its n entries'
+                  # noise; measured at n = 64 and 256, docs/models/hlop.md)
 WINDOW = 3        # epochs over which drift is told from noise
 DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
 TRACE_SNR = 10.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
@@ -235,9 +240,18 @@ def schedule_for(target: str) -> dict:
     return {"geometric": True, "epochs": 6, "eta": 0.3, "anneal": 0.6, "rest": 0.0}
 
 
-def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float = 0.05,
+def width_rates(n: int) -> tuple[float, float]:
+    """(eta, eta_min) per step of learn_subspace's schedule for n inputs: ETA and ETA_MIN
+    up to WIDE inputs; beyond, eta falls as sqrt(WIDE / n) and the floor as WIDE / n (at n =
+    256, k = 32: eta 0.05 left the weak rows at 54-80 degrees an epoch and the floor 0.0125
+    moved the subspace 4-8 degrees an epoch from the SVD's; docs/models/hlop.md)."""
+    wide = max(1.0, n / WIDE)
+    return ETA / math.sqrt(wide), ETA_MIN / wide
+
+
+def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float | None = None,
                    anneal: float = 0.5, tol: float = 0.5, epochs: int = 100,
-                   eta_min: float = 0.0125, geometric: bool = False, average: int = WINDOW,
+                   eta_min: float | None = None, geometric: bool = False, average: int = WINDOW,
                    rest: float = REST, seed: int = 0, target_options: dict | None = None,
                    return_info: bool = False, progress=None):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
@@ -250,14 +264,16 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     subspace (movement: the largest principal angle between two epochs' subspaces): eta
     (per step) is kept while the subspace drifts and multiplied by `anneal`, but not below
     `eta_min`, when the last WINDOW epochs together moved it less than DRIFT times their
-    mean movement (spike noise moves it back and forth; drift adds up). Learning stops
-    when an epoch moves it less than `tol` degrees, when at `eta_min` the means of the last
-    two windows of WINDOW epochs are less than `tol` apart (means, so that a direction with
-    a small eigen-gap, whose drift per epoch is below the noise, keeps learning), or after
-    `epochs`. The result is the mean of the weights of the last `average` epochs run at the
-    final eta (Polyak-Ruppert averaging: the spike noise averages out, the drift at that eta
-    is below it), written back to the circuit (on fixed-point targets: as their weights hold
-    it) and read from there. geometric: instead, exactly `epochs` epochs with eta multiplied
+    mean movement (spike noise moves it back and forth; drift adds up). eta and eta_min
+    default to `width_rates(n)`. Learning stops when an epoch moves it less than `tol`
+    degrees, when at `eta_min` the means of the last two windows of WINDOW epochs are less
+    than `tol` apart or than the noise leaves between such means (their epochs' mean
+    movement over sqrt(WINDOW)): means, so that a direction with a small eigen-gap, whose
+    drift per epoch is below the noise, keeps learning; or after `epochs`. The result is
+    the mean of the weights of the last `average` epochs run at the final eta
+    (Polyak-Ruppert averaging: the spike noise averages out, the drift at that eta is below
+    it), written back to the circuit (on fixed-point targets: as their weights hold it) and
+    read from there. geometric: instead, exactly `epochs` epochs with eta multiplied
     by `anneal` after each (every epoch at its own eta: nothing is averaged). rest: time
     constants of silence after each row (`presentation`). The random signs keep E[x x^T]
     and remove the mean, so the subspace is that of the uncentred second moment (the top
@@ -281,6 +297,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
     if not np.all(np.isfinite(x)) or not np.any(x):
         raise ModelError("learn_subspace: x must be finite and not all zero")
+    eta, eta_min = (given if given is not None else default
+                    for given, default in zip((eta, eta_min), width_rates(n)))
     if not (eta > 0 and 0 < anneal < 1 and tol > 0 and rest >= 0):
         raise ModelError(f"learn_subspace: need eta > 0, 0 < anneal < 1, tol > 0 (degrees), "
                          f"rest >= 0; got eta={eta}, anneal={anneal}, tol={tol}, rest={rest}")
@@ -330,11 +348,8 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
             jitter = np.mean([m for _, m in history[-WINDOW:]])
             if principal_angles(h, level[-1 - WINDOW]).max() < DRIFT * jitter:
                 eta, level, at_eta = max(eta * anneal, eta_min), [h], []
-        elif eta <= eta_min and len(level) > 2 * WINDOW:
-            # at the floor: the means of the last two windows (spike noise averaged out)
-            if principal_angles(np.mean(level[-WINDOW:], axis=0),
-                                np.mean(level[-2 * WINDOW:-WINDOW], axis=0)).max() < tol:
-                break
+        elif eta <= eta_min and len(level) > 2 * WINDOW and not _drifts(level, history, tol):
+            break
     averaged = at_eta[-average:]
     if len(averaged) > 1:
         mean = {key: np.mean([c[key] for c in averaged], axis=0) for key in copies}
@@ -348,6 +363,16 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     return h, {"epochs": len(history), "steps": len(history) * len(scaled) * (present + silence),
                "tau_trace": tau_trace, "present": present, "rest": silence,
                "averaged": max(len(averaged), 1), "history": history}
+
+
+def _drifts(level: list, history: list, tol: float) -> bool:
+    """Whether the subspace still drifts at the floor: the means of the last two windows of
+    WINDOW epochs' subspaces (spike noise averaged out) are at least tol apart and at least
+    as far as noise alone leaves them (their epochs' mean movement over sqrt(WINDOW))."""
+    noise = np.mean([m for _, m in history[-2 * WINDOW:]]) / math.sqrt(WINDOW)
+    apart = principal_angles(np.mean(level[-WINDOW:], axis=0),
+                             np.mean(level[-2 * WINDOW:-WINDOW], axis=0)).max()
+    return apart >= max(tol, noise)
 
 
 def _weights(result, copies: dict) -> dict:

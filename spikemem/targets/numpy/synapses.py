@@ -72,6 +72,10 @@ class PlasticProjection:
         self.w0 = w.astype(np.float64)
         self.table = EventTable(proj.shape[0], self.pre, np.arange(self.pre.size), self.w0)
         self.slot = r_index * n_neurons + post_neuron + self.post  # flat current slot per syn
+        # a dense projection onto two or more neurons adds whole weight rows (`_add_rows`)
+        first = r_index * n_neurons + post_neuron
+        self.rows_into = None if proj.is_sparse or proj.shape[1] < 2 else \
+            slice(first, first + proj.shape[1])
         self.decay = {t.name: t.decay(dt) for t in self.rule.traces}
         self.terms = term_factors(self.rule)
         self.w = None
@@ -88,6 +92,9 @@ class PlasticProjection:
 
     def deliver(self, pre_spikes: np.ndarray, current: np.ndarray):
         """Add W^T s_pre (s_pre: arriving pre spikes (batch, n_pre)) into current (batch, C)."""
+        if self.rows_into is not None:
+            self._add_rows(pre_spikes, current)
+            return
         b_idx, j_idx = np.nonzero(pre_spikes)
         if j_idx.size == 0:
             return
@@ -95,6 +102,19 @@ class PlasticProjection:
         trial = np.repeat(b_idx, counts)
         np.add.at(current.reshape(-1), trial * current.shape[1] + self.slot[syn],
                   self.w[trial, syn])
+
+    def _add_rows(self, pre_spikes: np.ndarray, current: np.ndarray):
+        """deliver for a dense projection: per trial, the weight rows of the arriving pre
+        spikes added in pre order into the post neurons' slots, the sums np.add.at makes of
+        the synapses one by one (a reduction over rows adds row after row; over a single
+        column numpy would sum pairwise, hence two or more post neurons)."""
+        w3 = self.w.reshape((-1,) + self.proj.shape)
+        into = self.rows_into
+        for b in range(pre_spikes.shape[0]):
+            arriving = np.flatnonzero(pre_spikes[b])
+            if arriving.size:
+                current[b, into] = np.add.reduce(
+                    np.concatenate([current[b, None, into], w3[b, arriving]]), axis=0)
 
     def learn(self, pre_spikes: np.ndarray, post_spikes: np.ndarray):
         """Update traces, then w <- clip(w + dw) (docs/semantics.md, plasticity order)."""

@@ -103,7 +103,7 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
     """eta is kept while the last WINDOW epochs moved the subspace DRIFT x their mean
     movement or more (drift), annealed (not below eta_min) when they did not (noise), and
     learning stops when an epoch moves it less than tol, or at eta_min when two windows'
-    mean subspaces are less than tol apart. The angles are scripted: per epoch its movement, then
+    mean subspaces are less than tol (or the noise) apart. The angles are scripted: per epoch its movement, then
     (from the WINDOW + 1-th epoch at one eta) the window's."""
     assert (hc.WINDOW, hc.DRIFT) == (3, 1.5)
     angles = iter([10.0, 10.0, 10.0, 30.0, 10.0, 12.0, 5.0, 0.3])
@@ -112,11 +112,15 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
     _, info = hlop.learn_subspace(x, 1, eta=0.08, anneal=0.5, tol=0.5, return_info=True)
     assert info["history"] == [(0.08, 10.0), (0.08, 10.0), (0.08, 10.0), (0.08, 10.0),
                                (0.04, 5.0), (0.04, 0.3)]
-    # at eta_min: no annealing; stop when the means of the last two windows are < tol
-    # apart (one angle per epoch, then from the 2 WINDOW + 1-th epoch the windows')
-    angles = iter([10.0] * 8 + [0.8, 10.0, 0.3])
-    _, info = hlop.learn_subspace(x, 1, eta=0.08, eta_min=0.08, return_info=True)
-    assert info["history"] == [(0.08, 10.0)] * 8
+    # at eta_min: no annealing; stop when the means of the last two windows are less than
+    # tol apart or than the noise leaves between them (the mean movement of their epochs
+    # over sqrt(WINDOW)); one angle per epoch, then from the 2 WINDOW + 1-th epoch the
+    # windows'
+    for moved, apart in ((0.6, [0.8, 0.6, 0.3]),                  # tol: 0.5 > 0.6 / sqrt(3)
+                         (10.0, [8.0, 10.0, 3.0])):               # noise: 10 / sqrt(3) = 5.8
+        angles = iter([moved] * 8 + apart)
+        _, info = hlop.learn_subspace(x, 1, eta=0.08, eta_min=0.08, return_info=True)
+        assert info["history"] == [(0.08, moved)] * 8
     angles = iter([0.1, 0.1, 0.1])               # geometric: every epoch, no early stop
     logged = []
     _, info = hlop.learn_subspace(x, 1, eta=0.08, anneal=0.5, epochs=3, geometric=True,
@@ -128,6 +132,21 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
                                          "anneal": 0.6, "rest": 0.0}
     with pytest.raises(sm.ModelError, match="anneal < 1"):
         hlop.learn_subspace(x, 1, anneal=1.0)
+
+
+def test_wider_circuits_learn_at_lower_rates():
+    """Up to WIDE inputs the schedule starts at ETA and floors at ETA_MIN; beyond, eta falls
+    as sqrt(WIDE / n) and the floor as WIDE / n; learn_subspace starts there unless given."""
+    assert (hc.ETA, hc.ETA_MIN, hc.WIDE) == (0.05, 0.0125, 64)
+    assert hc.width_rates(8) == hc.width_rates(64) == (0.05, 0.0125)
+    assert hc.width_rates(256) == (0.025, 0.003125)
+    eta, floor = hc.width_rates(100)
+    assert math.isclose(eta, 0.04) and math.isclose(floor, 0.008)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 100))
+    for given, first in (({}, 0.04), ({"eta": 0.07}, 0.07)):
+        _, info = hlop.learn_subspace(x, 1, epochs=1, return_info=True, **given)
+        assert math.isclose(info["history"][0][0], first)
 
 
 def test_result_is_the_mean_of_the_last_epochs_at_the_final_eta(monkeypatch):
