@@ -57,7 +57,7 @@ class EventTable:
 
 #: up to this many trials a dense plastic projection delivers whole weight rows, trial by
 #: trial (`_add_rows`); more trials take the vectorised synapse path (measured on HLOP's
-#: n = 64 circuit: rows 20% faster at 1-4 trials, 50% slower at 16)
+#: n = 64 circuit: rows 13-24% faster at 1-4 trials, 50% slower at 16)
 ROW_TRIALS = 4
 
 
