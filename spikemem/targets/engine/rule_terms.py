@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 
 def term_factors(rule) -> list:
     """[(coef, [(factor, side)])] per term, side of each factor looked up once:
@@ -77,3 +79,15 @@ def summed_terms(terms, factor: PerSynapse, start, mul=operator.mul):
             contrib = mul(contrib, factor(f, side))
         dw = contrib if dw is None else dw + contrib
     return dw
+
+
+def numpy_dw(terms, proj, values: dict, index: dict, w: np.ndarray, mul=operator.mul):
+    """dw (batch, n_synapses) of a numpy-array target's plastic projection `proj`, or None:
+    a dense projection's factors broadcast (`Outer`), a sparse one's are gathered with
+    index ('pre'/'post' -> (n_synapses,)); w: (batch, n_synapses) in the rule's numbers."""
+    if proj.is_sparse:
+        return summed_terms(terms, PerSynapse(values, index, w),
+                            lambda coef: np.full(w.shape, coef, dtype=w.dtype), mul)
+    w3 = w.reshape((-1,) + proj.shape)
+    dw = summed_terms(terms, Outer(values, w3), w.dtype.type, mul)
+    return None if dw is None else np.broadcast_to(dw, w3.shape).reshape(w.shape)

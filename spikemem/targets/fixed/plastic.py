@@ -23,7 +23,7 @@ import zlib
 import numpy as np
 
 from ...errors import UnsupportedFeatureError
-from ..engine.rule_terms import Outer, PerSynapse, summed_terms, term_factors
+from ..engine.rule_terms import numpy_dw, term_factors
 from .s1615 import ONE, fx_mul, mul_decay
 
 COEF_BITS = 12  # extra fraction bits of the rule's coefficients (32-bit integer arithmetic)
@@ -121,15 +121,8 @@ class FixedPlastic:
                   "post": post_spikes.astype(np.int64) * ONE, **self.traces}
         f = self.fraction_bits
         w_raw = _round_shift(self.fine * self.to_raw, CONV_BITS + f)  # s16.15
-        if self.proj.is_sparse:
-            factor = PerSynapse(values, {"pre": self.i_pre, "post": self.i_post}, w_raw)
-            dw = summed_terms(self.terms, factor,
-                              lambda coef: np.full(self.w.shape, coef, dtype=np.int64), fx_mul)
-        else:
-            w3 = w_raw.reshape((-1,) + self.proj.shape)
-            dw = summed_terms(self.terms, Outer(values, w3), np.int64, fx_mul)
-            if dw is not None:
-                dw = np.broadcast_to(dw, w3.shape).reshape(self.w.shape)
+        dw = numpy_dw(self.terms, self.proj, values, {"pre": self.i_pre, "post": self.i_post},
+                      w_raw, fx_mul)
         if dw is not None:
             new = self.fine + self.round_units(dw * self.from_raw, COEF_BITS + CONV_BITS - f)
             lo, hi = self.lo << f, self.hi << f

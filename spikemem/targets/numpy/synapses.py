@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.rule_terms import Outer, PerSynapse, summed_terms, term_factors
+from ..engine.rule_terms import numpy_dw, term_factors
 
 
 class EventTable:
@@ -135,16 +135,10 @@ class PlasticProjection:
                 x += t.jump * s
         values = {"pre": pre_spikes.astype(np.float64), "post": post_spikes.astype(np.float64),
                   **self.traces}
-        if self.proj.is_sparse:
-            factor = PerSynapse(values, {"pre": self.pre, "post": self.post}, self.w)
-            dw = summed_terms(self.terms, factor, lambda coef: np.full_like(self.w, coef))
-            if dw is not None:
-                self.w += dw
-        else:
-            w3 = self.w.reshape((-1,) + self.proj.shape)  # a view
-            dw = summed_terms(self.terms, Outer(values, w3), np.float64)
-            if dw is not None:
-                w3 += dw
+        dw = numpy_dw(self.terms, self.proj, values, {"pre": self.pre, "post": self.post},
+                      self.w)
+        if dw is not None:
+            self.w += dw
         np.clip(self.w, self.rule.w_min, self.rule.w_max, out=self.w)
 
     def final_weights(self) -> np.ndarray:
