@@ -56,8 +56,10 @@ WIDE = 64         # inputs: wider circuits start at ETA sqrt(WIDE / n) and floor
                   # noise; measured at n = 64 and 256, docs/models/hlop.md)
 WINDOW = 3        # epochs over which drift is told from noise
 DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
-TRACE_SNR = 10.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
-REST = 2.0        # trace time constants of silence after each row (traces forget the row)
+TRACE_SNR = 20.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
+REST = 1.0        # trace time constants of silence after each row (traces forget the row)
+# (TRACE_SNR 10 with REST 2 cost about as many steps per row; the weakest direction then
+# wandered 4-9 degrees at n = 64 where this pair holds it at 3-4: docs/models/hlop.md)
 # ms: each neuron's mean rate, the zero of its signed value; about 1 s, chosen so that the
 # trace's jump (1 - decay) is 2**-10 and its decay 1 - 2**-10, both exact in fixed point:
 # a jump rounded to s16.15 (0.0009995 -> 33 / 2**15) biases every baseline by +0.76%, and
@@ -189,9 +191,9 @@ def presentation(scaled: np.ndarray, rest: float = REST) -> tuple[float, int, in
     variance, about (1 / (4 tau))^2 for a neuron near the baseline rate, stays TRACE_SNR
     times below the y^2 of an average direction ((c / 2)^2 mean|x|^2 / n); each row is
     shown for two time constants, so that the traces settle on it, then `rest` time
-    constants of silence, so that they forget it before the next row (whose random sign
-    would otherwise make the products of the two rows' traces a noise as large as the
-    signal of a weak direction)."""
+    constants of silence, so that they forget most of it before the next row (whose
+    random sign would otherwise make the products of the two rows' traces a noise as large
+    as the signal of a weak direction)."""
     n = scaled.shape[1]
     power = (INPUT_GAIN / 2.0) ** 2 * float(np.mean(np.sum(scaled * scaled, axis=1))) / n
     tau = max(TAU_TRACE, math.ceil(0.25 / math.sqrt(power / TRACE_SNR)))

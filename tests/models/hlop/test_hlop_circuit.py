@@ -11,6 +11,7 @@ import spikemem as sm  # noqa: E402
 from spikemem.models import hlop  # noqa: E402
 from spikemem import targets  # noqa: E402
 from spikemem.models.hlop import circuit as hc  # noqa: E402
+from spikemem.models.hlop.angles import sample as spectrum_sample  # noqa: E402
 
 from hlop_samples import sample, top  # noqa: E402
 
@@ -180,7 +181,9 @@ def test_learn_subspace_on_every_target(target):
     former fixed 6-epoch schedule: numpy, brian2 and torch 0.2 / 0.6 (the same weights),
     spinnaker 0.3 / 0.8, loihi2 (8-bit weights) 0.9 / 3.3 degrees; with this schedule
     numpy 0.24 / 1.67 and spinnaker (numpy's schedule, target_defaults) 0.23 / 1.75 in 4
-    epochs."""
+    epochs; with one time constant of silence after each row instead of two (REST 1: 10
+    steps here) numpy 0.68 / 2.05 and spinnaker 0.73 / 2.19 in 3 epochs, loihi2 1.7 /
+    3.2."""
     x = sample(5, [3, 2.5, .4, .3, .2], 60)
     try:
         h = hlop.learn_subspace(x, 2, target=target,
@@ -188,9 +191,20 @@ def test_learn_subspace_on_every_target(target):
     except sm.UnsupportedFeatureError as e:
         assert "cannot express" in str(e)
         return
-    limit = 6.0 if target == "loihi2" else 2.0
+    limit = 6.0 if target == "loihi2" else 2.5
     assert hlop.principal_angles(h, top(x, 2)).max() < limit
     assert np.linalg.norm(h, axis=1) == pytest.approx(1.0, abs=0.2)   # rows of norm 1
+
+
+@pytest.mark.slow
+def test_issue_width_64_within_five_degrees():
+    """Issue 17's bar at n = 64, k = 16 (1/i spectrum, 300 rows, angles.sample seed 0,
+    sample gap 0.071) on numpy's floats (numba computes them bit for bit): every principal
+    angle to the SVD's subspace within 5 degrees with the defaults. Measured: 3.5 (the 15th
+    2.9) in 100 epochs, 46 s; with TRACE_SNR 10 and REST 2 it was 5.4."""
+    x, _ = spectrum_sample(64, 16, 300, None, 0)
+    h = hlop.learn_subspace(x, 16, target="numba")
+    assert hlop.principal_angles(h, top(x, 16)).max() < 5.0
 
 
 @pytest.mark.parametrize("target", ["numba", pytest.param("numpy", marks=pytest.mark.slow),
