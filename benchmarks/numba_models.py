@@ -19,17 +19,25 @@ import time
 import numpy as np
 
 
-def hlop_workload():
-    """(name, fn(target) -> result) for the Hebbian circuit on hlop-hebbian's data."""
-    from spikemem.models.hlop import learn_subspace
+HLOP_SCHEDULE = {"geometric": True, "epochs": 6, "eta": 0.3, "anneal": 0.6, "rest": 0.0}
 
+
+def hlop_data() -> np.ndarray:
+    """hlop-hebbian's data: 150 rows of 8 with a decaying spread (seeded)."""
     rng = np.random.default_rng(0)
     spread = np.array([3.0, 2.4, 1.8, 1.2, 0.8, 0.25, 0.2, 0.15])
     basis = np.linalg.qr(rng.standard_normal((8, 8)))[0]
-    x = (rng.standard_normal((150, 8)) * spread) @ basis.T
+    return (rng.standard_normal((150, 8)) * spread) @ basis.T
+
+
+def hlop_workload():
+    """(name, fn(target) -> result) for the Hebbian circuit on hlop-hebbian's data (k = 3,
+    HLOP_SCHEDULE)."""
+    from spikemem.models.hlop import learn_subspace
+
+    x = hlop_data()
     return "HLOP Hebbian circuit (learn_subspace, 150 x 8, k = 3)", \
-        lambda target: learn_subspace(x, 3, target=target, geometric=True, epochs=6, eta=0.3,
-                                      anneal=0.6, rest=0.0)
+        lambda target: learn_subspace(x, 3, target=target, **HLOP_SCHEDULE)
 
 
 def ca3_workload():

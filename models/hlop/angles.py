@@ -88,6 +88,7 @@ def plot(records, path: Path) -> None:
     """Largest principal angle against the sample's relative gap at k (log-log), one
     series per record's "label" (default: its target)."""
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8.5, 4.0))
@@ -100,6 +101,9 @@ def plot(records, path: Path) -> None:
                 label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("relative eigen-gap at k, 1 - s²(k+1) / s²(k)")
     ax.set_ylabel("largest principal angle (deg)")
     ax.grid(True, which="both", alpha=0.3)
