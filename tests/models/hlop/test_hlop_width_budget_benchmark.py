@@ -8,12 +8,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[3] / "benchmarks"))
 
 import hlop_width_budget  # noqa: E402
+import numba_models  # noqa: E402
 from spikemem.models.hlop import circuit as hc  # noqa: E402
 
 
 @pytest.mark.slow
 def test_small_run_is_timed_with_its_steps():
-    import numba_models
     seconds, steps = hlop_width_budget.small_run_seconds(repeats=1)
     scaled = hc.scale_rows(numba_models.hlop_data())
     _, present, silence = hc.presentation(scaled, rest=numba_models.HLOP_SCHEDULE["rest"])
