@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import spikemem as sm
+from spikemem.files import write_json
 
 CHIPS = (("loihi2", 2), ("spinnaker1", None))
 
@@ -39,8 +41,6 @@ def time_map(net: sm.Network, chip: str, chips, repeats: int = 3) -> tuple[float
 
 
 def main(argv=None) -> list:
-    from pathlib import Path
-    from spikemem.files import write_json
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--repeats", type=int, default=3)
