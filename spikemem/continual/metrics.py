@@ -74,14 +74,16 @@ def summarize(matrices: list, baselines: list | None = None) -> dict:
 
 def markdown_table(metrics: dict) -> str:
     """The results as a markdown table: per method ACC, BWT, FWT (%, mean ± std over seeds)
-    and the final network's accuracy on each spikemem target it was run on."""
+    and the first seed's final network's accuracy on each spikemem target it was run on
+    (the runner runs only that seed's network on the targets)."""
     targets = sorted({t for m in metrics.values() for t, r in m.get("targets", {}).items()
                       if isinstance(r, dict)})
 
     def pm(m, key):
         return f"{100 * m[key]:+.1f} ± {100 * m[key + '_std']:.1f}" if key in m else "—"
 
-    head = ["method", "ACC (%)", "BWT (%)", "FWT (%)"] + [f"{t} ACC (%)" for t in targets]
+    head = ["method", "ACC (%)", "BWT (%)", "FWT (%)"] + [f"{t} ACC (%, first seed)"
+                                                        for t in targets]
     rows = [head, ["---"] * len(head)]
     for name, m in metrics.items():
         on = m.get("targets", {})
