@@ -42,6 +42,8 @@ from spikemem.model.network import Network
 from spikemem.model.neurons import IF
 from spikemem.model.plasticity import PlasticityRule, Term, Trace
 
+from .schedule import DRIFT, WINDOW, DriftSchedule, principal_angles
+
 BASE = 0.5        # baseline rate (spikes per step) of every push-pull neuron
 INPUT_GAIN = 0.4  # c: residual deviation per unit of x
 LOOP_GAIN = 1.0   # g
@@ -54,8 +56,6 @@ ETA_MIN = 0.0125  # per step: its floor up to WIDE inputs
 WIDE = 64         # inputs: wider circuits start at ETA sqrt(WIDE / n) and floor at
                   # ETA_MIN WIDE / n (spike noise moves a row by the sum of its n entries'
                   # noise; measured at n = 64 and 256, docs/models/hlop.md)
-WINDOW = 3        # epochs over which drift is told from noise
-DRIFT = 1.5       # drift: the window moved the subspace DRIFT x its epochs' mean or more
 TRACE_SNR = 20.0  # wanted ratio of an average direction's y^2 to a trace's noise variance
 REST = 1.0        # trace time constants of silence after each row (traces forget the row)
 # (TRACE_SNR 10 with REST 2 cost about as many steps per row; the weakest direction then
@@ -164,6 +164,17 @@ def initial_copies(h: np.ndarray) -> dict:
     return out
 
 
+def initial_subspace(scaled: np.ndarray, k: int, frozen: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+    """The learners' start (k, n): k rows of the data as shown, `scaled` (samples, n),
+    orthonormalised and orthogonal to the `frozen` rows (m, n), away from the saddle points
+    of the rule; rows of norm 1 / sqrt(g kappa), the fixed point's."""
+    rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
+    rows = rows + 1e-3 * rng.standard_normal(rows.shape)
+    rows -= frozen.T @ (frozen @ rows)
+    return np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
+
+
 def read_h(copies: dict) -> np.ndarray:
     """The subspace matrix (k, n): the mean of what the four plastic projections hold."""
     s_f, s_b = _scales()
@@ -255,27 +266,24 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
                    anneal: float = 0.5, tol: float = 0.5, epochs: int = 100,
                    eta_min: float | None = None, geometric: bool = False, average: int = WINDOW,
                    rest: float = REST, seed: int = 0, target_options: dict | None = None,
-                   return_info: bool = False, progress=None):
+                   window: int = WINDOW, drift: float = DRIFT, return_info: bool = False,
+                   progress=None):
     """Learn a (k, n) basis of the principal subspace of the rows of x (samples, n) with
     the spiking Hebbian/anti-Hebbian circuit, simulated on `target` (with target_options,
     added to `target_defaults`).
 
     x is scaled by `scale_rows`; the traces' time constant and each row's presentation
     length come from the data (`presentation`). Each epoch shows every row, with a random
-    sign, and is one compile starting from the previous weights. The schedule follows the
-    subspace (movement: the largest principal angle between two epochs' subspaces): eta
-    (per step) is kept while the subspace drifts and multiplied by `anneal`, but not below
-    `eta_min`, when the last WINDOW epochs together moved it less than DRIFT times their
-    mean movement (spike noise moves it back and forth; drift adds up). eta and eta_min
-    default to `width_rates(n)`. Learning stops when an epoch moves it less than `tol`
-    degrees, when at `eta_min` the means of the last two windows of WINDOW epochs are less
-    than `tol` apart or than the noise leaves between such means (their epochs' mean
-    movement over sqrt(WINDOW)): means, so that a direction with a small eigen-gap, whose
-    drift per epoch is below the noise, keeps learning; or after `epochs`. The result is
-    the mean of the weights of the last `average` epochs run at the final eta
-    (Polyak-Ruppert averaging: the spike noise averages out, the drift at that eta is below
-    it), written back to the circuit (on fixed-point targets: as their weights hold it) and
-    read from there. geometric: instead, exactly `epochs` epochs with eta multiplied
+    sign, and is one compile starting from the previous weights. eta (per step) follows
+    `DriftSchedule` (schedule.py): kept while the subspace drifts, multiplied by `anneal`
+    (not below `eta_min`) when the last `window` epochs together moved it less than `drift`
+    times their mean movement (spike noise moves it back and forth); learning stops when
+    an epoch moves it less than `tol` degrees, when it no longer drifts at `eta_min`, or
+    after `epochs`. eta and eta_min default to `width_rates(n)`. The result is the mean of
+    the weights of the last `average` epochs run at the final eta (Polyak-Ruppert
+    averaging: the spike noise averages out, the drift at that eta is below it), written
+    back to the circuit (on fixed-point targets: as their weights hold it) and read from
+    there. geometric: instead, exactly `epochs` epochs with eta multiplied
     by `anneal` after each (every epoch at its own eta: nothing is averaged). rest: time
     constants of silence after each row (`presentation`). The random signs keep E[x x^T]
     and remove the mean, so the subspace is that of the uncentred second moment (the top
@@ -291,37 +299,18 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
     with bias, sparse weights).
     """
     from spikemem.targets import compile as compile_net
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or len(x) < 1:
-        raise ModelError(f"learn_subspace: x must be (samples, n), got shape {x.shape}")
+    x, frozen, eta, eta_min = check_learner_args("learn_subspace", x, k, frozen, eta, eta_min,
+                                                 anneal, tol, rest, average, window, drift)
     n = x.shape[1]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
-        raise ModelError(f"learn_subspace: k={k!r} must be an int in [1, n={n}]")
-    if not np.all(np.isfinite(x)) or not np.any(x):
-        raise ModelError("learn_subspace: x must be finite and not all zero")
-    eta, eta_min = (given if given is not None else default
-                    for given, default in zip((eta, eta_min), width_rates(n)))
-    if not (eta > 0 and 0 < anneal < 1 and tol > 0 and rest >= 0):
-        raise ModelError(f"learn_subspace: need eta > 0, 0 < anneal < 1, tol > 0 (degrees), "
-                         f"rest >= 0; got eta={eta}, anneal={anneal}, tol={tol}, rest={rest}")
-    if isinstance(average, bool) or not isinstance(average, (int, np.integer)) or average < 1:
-        raise ModelError(f"learn_subspace: average={average!r} must be an int >= 1 (epochs)")
-    frozen = _check_frozen(frozen, n, k)
     options = {**target_defaults(target, n), **(target_options or {})}
     rng = np.random.default_rng(seed)
     scaled = scale_rows(x)
     tau_trace, present, silence = presentation(scaled, rest)
-    # start from k data rows (orthonormalised, orthogonal to the frozen rows): away from
-    # the saddle points of the rule
-    rows = scaled[rng.choice(len(scaled), k, replace=len(scaled) < k)].T
-    rows = rows + 1e-3 * rng.standard_normal(rows.shape)
-    rows -= frozen.T @ (frozen @ rows)
-    h = np.linalg.qr(rows)[0].T / math.sqrt(LOOP_GAIN * KAPPA)
+    h = initial_subspace(scaled, k, frozen, rng)
     copies = initial_copies(h)
-    history, level = [], [h]            # level: the subspaces since eta was last changed
-    at_eta = []                         # the weights of the epochs run at the current eta
+    schedule = DriftSchedule(h, eta, eta_min, anneal, tol, geometric, window, drift)
     for epoch in range(int(epochs)):
-        net = build_circuit(copies, n, k, eta, seed=seed + epoch, frozen=frozen,
+        net = build_circuit(copies, n, k, schedule.eta, seed=seed + epoch, frozen=frozen,
                             tau_trace=tau_trace)
         sim = compile_net(net, target=target, seed=seed, **options)
         order = rng.permutation(len(scaled))
@@ -332,27 +321,12 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
                   "xn": encode_rates(np.clip(-xs, 0, None), present, rng, silence)}
         res = sim.run(len(xs) * (present + silence), inputs=inputs)
         copies = _weights(res, copies)
-        at_eta.append(copies)
-        new = read_h(copies)
-        moved = float(principal_angles(new, h).max())
-        history.append((eta, moved))
+        stop = schedule.update(read_h(copies), copies)
         if progress is not None:
-            progress(epoch, eta, moved)
-        h = new
-        level.append(h)
-        if geometric:
-            eta, at_eta = eta * anneal, []
-            continue
-        if moved < tol:
+            progress(epoch, *schedule.history[-1])
+        if stop:
             break
-        if eta > eta_min and len(level) > WINDOW:
-            # drift adds up over the window's epochs; spike noise alone does not
-            jitter = np.mean([m for _, m in history[-WINDOW:]])
-            if principal_angles(h, level[-1 - WINDOW]).max() < DRIFT * jitter:
-                eta, level, at_eta = max(eta * anneal, eta_min), [h], []
-        elif eta <= eta_min and len(level) > 2 * WINDOW and not _drifts(level, history, tol):
-            break
-    averaged = at_eta[-average:]
+    h, averaged = schedule.h, schedule.at_eta[-average:]
     if len(averaged) > 1:
         mean = {key: np.mean([c[key] for c in averaged], axis=0) for key in copies}
         # what the circuit holds: a compile of the mean weights, frozen, run for one step
@@ -362,19 +336,10 @@ def learn_subspace(x, k: int, target: str = "numpy", *, frozen=None, eta: float 
         h = read_h(_weights(sim.run(1, inputs={"xp": silent, "xn": silent}), mean))
     if not return_info:
         return h
+    history = schedule.history
     return h, {"epochs": len(history), "steps": len(history) * len(scaled) * (present + silence),
                "tau_trace": tau_trace, "present": present, "rest": silence,
                "averaged": max(len(averaged), 1), "history": history}
-
-
-def _drifts(level: list, history: list, tol: float) -> bool:
-    """Whether the subspace still drifts at the floor: the means of the last two windows of
-    WINDOW epochs' subspaces (spike noise averaged out) are at least tol apart and at least
-    as far as noise alone leaves them (their epochs' mean movement over sqrt(WINDOW))."""
-    noise = np.mean([m for _, m in history[-2 * WINDOW:]]) / math.sqrt(WINDOW)
-    apart = principal_angles(np.mean(level[-WINDOW:], axis=0),
-                             np.mean(level[-2 * WINDOW:-WINDOW], axis=0)).max()
-    return apart >= max(tol, noise)
 
 
 def _weights(result, copies: dict) -> dict:
@@ -382,21 +347,33 @@ def _weights(result, copies: dict) -> dict:
     return {key: np.asarray(result.weights[f"{key[0]}->{key[1]}"]) for key in copies}
 
 
-def _check_frozen(frozen, n: int, k: int) -> np.ndarray:
+def check_learner_args(who: str, x, k, frozen, eta, eta_min, anneal, tol, rest, average,
+                       window, drift) -> tuple:
+    """The subspace learners' arguments checked (errors name `who`): returns (x as float64
+    (samples, n), frozen (m, n), eta, eta_min), the rates defaulting to `width_rates(n)`."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 1:
+        raise ModelError(f"{who}: x must be (samples, n), got shape {x.shape}")
+    n = x.shape[1]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ModelError(f"{who}: k={k!r} must be an int in [1, n={n}]")
+    if not np.all(np.isfinite(x)) or not np.any(x):
+        raise ModelError(f"{who}: x must be finite and not all zero")
+    eta, eta_min = (given if given is not None else default
+                    for given, default in zip((eta, eta_min), width_rates(n)))
+    if not (eta > 0 and 0 < anneal < 1 and tol > 0 and rest >= 0 and drift > 0):
+        raise ModelError(f"{who}: need eta > 0, 0 < anneal < 1, tol > 0 (degrees), rest >= 0, "
+                         f"drift > 0; got eta={eta}, anneal={anneal}, tol={tol}, rest={rest}, "
+                         f"drift={drift}")
+    for name, value in (("average", average), ("window", window)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ModelError(f"{who}: {name}={value!r} must be an int >= 1 (epochs)")
     if frozen is None:
-        return np.zeros((0, n))
+        return x, np.zeros((0, n)), eta, eta_min
     f = np.asarray(frozen, dtype=np.float64)
     if f.ndim != 2 or f.shape[1] != n or len(f) + k > n:
-        raise ModelError(f"learn_subspace: frozen must be (m, n={n}) with m + k <= n, got "
-                         f"shape {f.shape} with k={k}")
+        raise ModelError(f"{who}: frozen must be (m, n={n}) with m + k <= n, got shape "
+                         f"{f.shape} with k={k}")
     if not np.all(np.isfinite(f)):
-        raise ModelError("learn_subspace: frozen rows must be finite")
-    return f
-
-
-def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Principal angles (degrees, ascending) between the row spaces of a (k, n) and b (m, n)."""
-    qa = np.linalg.qr(np.asarray(a, dtype=np.float64).T)[0]
-    qb = np.linalg.qr(np.asarray(b, dtype=np.float64).T)[0]
-    s = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)
-    return np.degrees(np.arccos(s))
+        raise ModelError(f"{who}: frozen rows must be finite")
+    return x, f, eta, eta_min

@@ -1,13 +1,15 @@
 """HLOP experiments for `spikemem experiment NAME --target T --out DIR`: hlop-permuted and
 hlop-split (the continual-learning comparisons of spikemem.continual), hlop-loihi-hebbian
-(the Hebbian subspace circuit alone, on numpy and a chip target) and hlop-circuit-angles
-(its precision against width, subspace size and eigen-gap, angles.py)."""
+(the Hebbian subspace circuit alone, on numpy and a chip target), hlop-circuit-angles
+(its precision against width, subspace size and eigen-gap, angles.py) and hlop-rate-form
+(the circuit's rate form over seeds at n = 256, rate_form.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
+from spikemem.errors import ModelError
 from spikemem.files import write_json
 
 from .circuit import learn_subspace, schedule_for, principal_angles
@@ -99,9 +101,45 @@ def angles_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False
                 for r in records if r["target"] == t} for t in targets}
 
 
+#: epochs of the n = 256, k = 32 circuit in the numpy budget (benchmarks/hlop_width_budget.py)
+BUDGET_EPOCHS = 33
+#: the rate form's schedules (label -> learn_subspace_rate options): learn_subspace's own,
+#: and the best start found for n = 256 (eta 0.083, 3.3 times its default, with drift told
+#: over 4 epochs; docs/models/hlop.md)
+RATE_SCHEDULES = {"default schedule": {}, "start 0.083, window 4": {"eta": 0.083, "window": 4}}
+
+
+def rate_form_experiment(out_dir: Path, target: str = "numpy", quick: bool = False) -> dict:
+    """The circuit's rate form (float64, no spikes; rate_form.py) at n = 256, k = 32 on the
+    1/i spectrum (1024 samples), seeds 0-9, for the budget's BUDGET_EPOCHS epochs under
+    each of RATE_SCHEDULES: how far the rule itself gets at each sample gap, in seconds a
+    run where the circuit takes minutes (quick: n = 64, k = 16, 300 samples, seeds 0-2).
+    Writes rate_form.json (resumable) and rate_form_vs_gap.png; returns {schedule:
+    {"seed s, gap g": largest angle (deg)}}."""
+    from .angles import RATE_FORM, plot, sweep
+    if target != "numpy":
+        raise ModelError(f"hlop-rate-form runs the rate equations in float64, on no target; "
+                         f"leave out --target (got {target!r})")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n, k, samples, seeds = (64, 16, 300, range(3)) if quick else (256, 32, 1024, range(10))
+    cases = [(RATE_FORM, n, k, samples, None, seed, {**options, "epochs": BUDGET_EPOCHS})
+             for options in RATE_SCHEDULES.values() for seed in seeds]
+    records = sweep(cases, out_dir / "rate_form.json")
+    label = {tuple(sorted(o.items())): name for name, o in RATE_SCHEDULES.items()}
+    for r in records:
+        options = {key: v for key, v in r["options"].items() if key != "epochs"}
+        r["label"] = f"rate form, {label[tuple(sorted(options.items()))]}"
+    plot(records, out_dir / "rate_form_vs_gap.png", lines=False, bar_deg=5.0)
+    return {name: {f"seed {r['seed']}, gap {r['gap']:.3f}": max(r["angles_deg"])
+                   for r in records if r["label"] == f"rate form, {name}"}
+            for name in RATE_SCHEDULES}
+
+
 EXPERIMENTS = {
     "hlop-permuted": permuted_experiment,
     "hlop-split": split_experiment,
     "hlop-loihi-hebbian": hebbian_experiment,
     "hlop-circuit-angles": angles_experiment,
+    "hlop-rate-form": rate_form_experiment,
 }

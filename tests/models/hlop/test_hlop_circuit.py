@@ -11,6 +11,7 @@ import spikemem as sm  # noqa: E402
 from spikemem.models import hlop  # noqa: E402
 from spikemem import targets  # noqa: E402
 from spikemem.models.hlop import circuit as hc  # noqa: E402
+from spikemem.models.hlop import schedule as hlop_schedule  # noqa: E402
 from spikemem.models.hlop.angles import sample as spectrum_sample  # noqa: E402
 
 from hlop_samples import sample, top  # noqa: E402
@@ -106,9 +107,9 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
     learning stops when an epoch moves it less than tol, or at eta_min when two windows'
     mean subspaces are less than tol (or the noise) apart. The angles are scripted: per epoch its movement, then
     (from the WINDOW + 1-th epoch at one eta) the window's."""
-    assert (hc.WINDOW, hc.DRIFT) == (3, 1.5)
+    assert (hlop_schedule.WINDOW, hlop_schedule.DRIFT) == (3, 1.5)
     angles = iter([10.0, 10.0, 10.0, 30.0, 10.0, 12.0, 5.0, 0.3])
-    monkeypatch.setattr(hc, "principal_angles", lambda a, b: np.array([next(angles)]))
+    monkeypatch.setattr(hlop_schedule, "principal_angles", lambda a, b: np.array([next(angles)]))
     x = sample(3, [3.0, 0.8, 0.4], 10)
     _, info = hlop.learn_subspace(x, 1, eta=0.08, anneal=0.5, tol=0.5, return_info=True)
     assert info["history"] == [(0.08, 10.0), (0.08, 10.0), (0.08, 10.0), (0.08, 10.0),
@@ -133,6 +134,17 @@ def test_schedule_anneals_only_when_the_subspace_stops_drifting(monkeypatch):
                                          "anneal": 0.6, "rest": 0.0}
     with pytest.raises(sm.ModelError, match="anneal < 1"):
         hlop.learn_subspace(x, 1, anneal=1.0)
+
+
+def test_schedule_window_and_drift_are_arguments():
+    """learn_subspace passes window and drift to DriftSchedule: an infinite drift bar
+    anneals after every window of 2 epochs."""
+    x = sample(3, [3.0, 0.8, 0.4], 10)
+    _, info = hlop.learn_subspace(x, 1, eta=0.08, epochs=4, tol=1e-9, window=2, drift=1e9,
+                                  return_info=True)
+    assert [eta for eta, _ in info["history"]] == [0.08, 0.08, 0.04, 0.04]
+    with pytest.raises(sm.ModelError, match="drift > 0"):
+        hlop.learn_subspace(x, 1, drift=0.0)
 
 
 def test_wider_circuits_learn_at_lower_rates():
