@@ -50,7 +50,7 @@ def measure(target: str, n: int, k: int, samples: int, gap: float | None = None,
     (target RATE_FORM, learn_subspace_rate); angles (degrees, ascending) to the SVD's top
     k, the sample gap, seconds (wall clock) with the 1-minute load average at the end,
     epochs, the circuit's steps (for the rate form: those its epochs stand for), the options
-    given and the schedule's history [(eta, moved deg)]."""
+    given (but a progress callback) and the schedule's history [(eta, moved deg)]."""
     x, sample_gap = sample(n, k, samples, gap, seed)
     top = np.linalg.svd(x, full_matrices=False)[2][:k]
     start = time.perf_counter()
@@ -66,7 +66,8 @@ def measure(target: str, n: int, k: int, samples: int, gap: float | None = None,
             "gap": sample_gap, "angles_deg": principal_angles(h, top).tolist(),
             "seconds": time.perf_counter() - start, "epochs": info["epochs"],
             "steps": info["steps"], "present": info["present"], "rest": info["rest"],
-            "averaged": info["averaged"], "history": info["history"], "options": options,
+            "averaged": info["averaged"], "history": info["history"],
+            "options": {key: v for key, v in options.items() if key != "progress"},
             "load": os.getloadavg()[0], "row_norms": np.linalg.norm(h, axis=1).tolist()}
 
 

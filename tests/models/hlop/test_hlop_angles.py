@@ -53,8 +53,11 @@ def test_measure_reports_the_angles_of_a_small_case():
 def test_measure_runs_the_rate_form_in_place_of_a_target():
     """RATE_FORM measures learn_subspace_rate with the same record: the steps are those the
     circuit's epochs would take; the options given are kept; it takes no target options."""
-    r = angles.measure(angles.RATE_FORM, 6, 2, 100, gap=0.5, epochs=3, eta=0.02)
+    logged = []
+    r = angles.measure(angles.RATE_FORM, 6, 2, 100, gap=0.5, epochs=3, eta=0.02,
+                       progress=lambda *a: logged.append(a))
     assert r["target"] == angles.RATE_FORM and r["options"] == {"epochs": 3, "eta": 0.02}
+    assert len(logged) == 3 and json.loads(json.dumps(r))["options"] == r["options"]
     assert r["epochs"] == 3 and r["history"][0][0] == 0.02 and max(r["angles_deg"]) < 90
     assert r["steps"] == 3 * 100 * (r["present"] + r["rest"])
     with pytest.raises(ModelError, match="rate form runs on no target"):
