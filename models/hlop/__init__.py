@@ -18,11 +18,12 @@ networks (Xiao et al., ICLR 2024; github pkuxmq/HLOP-SNN).
 """
 from __future__ import annotations
 
-from .circuit import learn_subspace, principal_angles
+from .circuit import learn_subspace
 from .experiments import (EXPERIMENTS, angles_experiment, hebbian_experiment,
                           permuted_experiment, rate_form_experiment, split_experiment)
 from .method import CircuitHLOPMethod, HLOPMethod
 from .rate_form import learn_subspace_rate
+from .schedule import principal_angles
 
 __all__ = ["learn_subspace", "learn_subspace_rate", "principal_angles", "HLOPMethod",
            "CircuitHLOPMethod", "EXPERIMENTS", "angles_experiment", "hebbian_experiment",

@@ -19,8 +19,9 @@ import numpy as np
 from spikemem.errors import ModelError
 from spikemem.files import atomic_path, write_json
 
-from .circuit import learn_subspace, schedule_for, principal_angles
+from .circuit import learn_subspace, schedule_for
 from .rate_form import learn_subspace_rate
+from .schedule import principal_angles
 
 #: measure's and sweep's name for the circuit's rate form in place of a target
 RATE_FORM = "rate-form"

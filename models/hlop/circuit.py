@@ -42,7 +42,7 @@ from spikemem.model.network import Network
 from spikemem.model.neurons import IF
 from spikemem.model.plasticity import PlasticityRule, Term, Trace
 
-from .schedule import DRIFT, WINDOW, DriftSchedule, principal_angles
+from .schedule import DRIFT, WINDOW, DriftSchedule
 
 BASE = 0.5        # baseline rate (spikes per step) of every push-pull neuron
 INPUT_GAIN = 0.4  # c: residual deviation per unit of x

@@ -12,7 +12,8 @@ import numpy as np
 from spikemem.errors import ModelError
 from spikemem.files import write_json
 
-from .circuit import learn_subspace, schedule_for, principal_angles
+from .circuit import learn_subspace, schedule_for
+from .schedule import principal_angles
 
 
 def _continual(config_name: str, out_dir: Path, target: str, quick: bool) -> dict:
