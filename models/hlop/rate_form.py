@@ -3,10 +3,12 @@ rule per row, in float64, without spikes or the loop's transients.
 
 For a row v = c (x - F^T F x) (the residual's drive; F the frozen rows), the loop settles at
 e = (I + g H^T H)^-1 v and y = g H e, and the row changes H by mu (y e^T - kappa diag(y^2) H)
-with mu = eta `row_weight` (the steps' worth of trace products one row contributes). It
-follows the circuit's run under the same schedule (`DriftSchedule`) and start: n = 256, k =
-32 in about 7 s for 33 epochs where the circuit takes 8 minutes on numba, so a schedule can
-be tried here first, and what the budget lacks can be told from spike noise
+with mu = eta `row_weight` (the steps' worth of trace products one row contributes). Same
+start and schedule (`DriftSchedule`) as the circuit; n = 256, k = 32 runs 33 epochs in
+about 7 s where the circuit takes 8 minutes on numba, so a schedule can be tried here
+first, and what the budget lacks can be told from spike noise. It follows the circuit
+while a row's learning, mu |e|^2, stays below about 1 (eta up to about 0.03 at n = 256);
+beyond, the circuit, which learns within the row and compounds it, moves further
 (docs/models/hlop.md).
 """
 from __future__ import annotations
