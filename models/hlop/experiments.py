@@ -105,8 +105,8 @@ def angles_experiment(out_dir: Path, target: str = "loihi2", quick: bool = False
 #: epochs of the n = 256, k = 32 circuit in the numpy budget (benchmarks/hlop_width_budget.py)
 BUDGET_EPOCHS = 33
 #: the rate form's schedules (label -> learn_subspace_rate options): learn_subspace's own,
-#: and the best start found for n = 256 (eta 0.083, 3.3 times its default, with drift told
-#: over 4 epochs; docs/models/hlop.md)
+#: and a start 3.3 times higher with drift told over 4 epochs (what met n = 256 at seed 1
+#: in an earlier probe; other schedules: docs/models/hlop.md)
 RATE_SCHEDULES = {"default schedule": {}, "start 0.083, window 4": {"eta": 0.083, "window": 4}}
 
 
