@@ -127,10 +127,10 @@ def rate_form_experiment(out_dir: Path, target: str = "numpy", quick: bool = Fal
     cases = [(RATE_FORM, n, k, samples, None, seed, {**options, "epochs": BUDGET_EPOCHS})
              for options in RATE_SCHEDULES.values() for seed in seeds]
     records = sweep(cases, out_dir / "rate_form.json")
-    label = {tuple(sorted(o.items())): name for name, o in RATE_SCHEDULES.items()}
-    for r in records:
-        options = {key: v for key, v in r["options"].items() if key != "epochs"}
-        r["label"] = f"rate form, {label[tuple(sorted(options.items()))]}"
+    for name, options in RATE_SCHEDULES.items():
+        for r in records:
+            if r["options"] == {**options, "epochs": BUDGET_EPOCHS}:
+                r["label"] = f"rate form, {name}"
     plot(records, out_dir / "rate_form_vs_gap.png", lines=False, bar_deg=5.0)
     return {name: {f"seed {r['seed']}, gap {r['gap']:.3f}": max(r["angles_deg"])
                    for r in records if r["label"] == f"rate form, {name}"}
