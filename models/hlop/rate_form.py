@@ -26,7 +26,7 @@ def row_weight(tau: float, present: int) -> float:
     """Steps' worth of the rule that one row contributes: the sum over steps of the squared
     response of a fast trace (time constant tau, ms = steps) to a rate shown for `present`
     steps, relative to the rate: 1 - d^t while shown, then its decay (into the silence and
-    the next row) to the end. About 1.14 tau at present = 2 tau (51 at tau = 45 ms; a
+    the next row) to the end. About 1.135 tau at present = 2 tau (51 at tau = 45 ms; a
     one-epoch calibration against the circuit at n = 256 measured 48)."""
     d = math.exp(-1.0 / tau)
     rise = 1.0 - d ** np.arange(1, int(present) + 1)

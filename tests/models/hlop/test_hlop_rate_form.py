@@ -17,8 +17,8 @@ from hlop_samples import sample, top
 
 def test_row_weight_is_the_summed_squared_trace_response():
     """A fast trace (jump 1 - d per unit of rate) stepped through a row shown for `present`
-    steps and then silence: the sum of its squared value is row_weight, about 1.14 tau when
-    the row is shown for two time constants."""
+    steps and then silence: the sum of its squared value is row_weight, near the
+    continuous-time integral (1.135 tau) when the row is shown for two time constants."""
     tau, present = 45.0, 90
     d = math.exp(-1.0 / tau)
     trace, total = 0.0, 0.0
@@ -26,7 +26,12 @@ def test_row_weight_is_the_summed_squared_trace_response():
         trace = d * trace + (1.0 - d) * (t < present)
         total += trace * trace
     assert rf.row_weight(tau, present) == pytest.approx(total, rel=1e-9)
-    assert 1.1 * tau < rf.row_weight(tau, present) < 1.2 * tau
+    # the continuous-time integral for a row of two time constants: the rise (1 - e^-t/tau)^2
+    # over 2 tau, then the decay of (1 - e^-2)^2 e^(-2t/tau): 1.135 tau, discretisation aside
+    a = 1.0 - math.exp(-2.0)
+    continuous = 2.0 - 2.0 * a + (1.0 - math.exp(-4.0)) / 2.0 + a * a / 2.0
+    for tc in (10.0, 45.0, 180.0):
+        assert rf.row_weight(tc, int(2 * tc)) / tc == pytest.approx(continuous, abs=1.0 / tc)
     assert rf.row_weight(tau, 2 * present) > rf.row_weight(tau, present) + 0.9 * present
 
 
