@@ -133,7 +133,7 @@ def cluster(ray_auth):
     finally:
         for proc in reversed(started):
             kill_tree(proc)
-        leftovers = [p for p in descendants(1) if temp in _cmdline(p)]
+        leftovers = kill_stragglers(temp)
         assert not leftovers, f"Ray processes left: {leftovers}"
 
 
@@ -142,6 +142,23 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
         return ""
+
+
+def kill_stragglers(temp: str, timeout: float = 30.0) -> list[int]:
+    """SIGKILL every process whose command line names the cluster's `temp` folder until
+    none is left (a raylet killed while it forks a worker leaves that worker to init);
+    returns those still alive after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        left = [p for p in descendants(1) if temp in _cmdline(p)]
+        if not left or time.monotonic() > end:
+            return left
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.2)
 
 
 def sweep_command(config, out, *options):
