@@ -146,8 +146,8 @@ def _cmdline(pid: int) -> str:
 
 def kill_stragglers(temp: str, timeout: float = 30.0) -> list[int]:
     """SIGKILL every process whose command line names the cluster's `temp` folder until
-    none is left (a raylet killed while it forks a worker leaves that worker to init);
-    returns those still alive after `timeout` seconds."""
+    none is left (one started while the trees were being killed is left to init, outside
+    the trees listed); returns those still alive after `timeout` seconds."""
     end = time.monotonic() + timeout
     while True:
         left = [p for p in descendants(1) if temp in _cmdline(p)]
