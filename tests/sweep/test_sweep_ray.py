@@ -80,13 +80,18 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def kill_tree(proc) -> None:
-    """SIGKILL a `ray start --block` process, its group and every process below it."""
-    for pid in descendants(proc.pid) | {proc.pid}:
+def sigkill(pids) -> None:
+    """SIGKILL each of `pids` that still exists."""
+    for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def kill_tree(proc) -> None:
+    """SIGKILL a `ray start --block` process, its group and every process below it."""
+    sigkill(descendants(proc.pid) | {proc.pid})
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -153,11 +158,7 @@ def kill_stragglers(temp: str, timeout: float = 30.0) -> list[int]:
         left = [p for p in descendants(1) if temp in _cmdline(p)]
         if not left or time.monotonic() > end:
             return left
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        sigkill(left)
         time.sleep(0.2)
 
 
